@@ -1,0 +1,3 @@
+export interface BuildExecutorSchema {
+  verbose?: boolean;
+}

@@ -1,0 +1,228 @@
+import {
+  CreateDependencies,
+  CreateNodes,
+  CreateNodesContext,
+  CreateNodesResult,
+  DependencyType,
+  ProjectConfiguration,
+  RawProjectGraphDependency,
+  TargetConfiguration,
+} from '@nx/devkit';
+import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
+import { realpathSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { analyzeFamily, BUILD_FILE, FamilyRecipe, RecipeError } from '../lib/family';
+import { pluginFingerprint } from '../lib/fingerprint';
+import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/options';
+import { ProvdMetadata, sharedProjectName } from '../lib/metadata';
+import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
+import { recordFamilies } from '../lib/recipe';
+
+export { PLUGIN_NAME } from '../lib/names';
+import { PLUGIN_NAME } from '../lib/names';
+const TECHNOLOGIES = ['provd'];
+
+/** Cached per family: the recipe analysis plus each model's plugin-info. */
+interface FamilyInference {
+  recipe: FamilyRecipe;
+  infos: Record<string, PluginInfo>;
+}
+
+
+export const createNodes: CreateNodes<ProvdPluginOptions> = [
+  `**/${BUILD_FILE}`,
+  async (buildFiles, rawOptions, context) => {
+    const options = normalizeOptions(rawOptions);
+    const familyRoots = buildFiles.map((f) => dirname(f)).filter((root) => dirname(root) === options.pluginsDir);
+    if (familyRoots.length === 0) return [];
+    const cache = new PluginCache<FamilyInference>(
+      join(workspaceDataDirectory, `provd-${hashObject(options)}.hash`)
+    );
+    const fingerprint = pluginFingerprint();
+    const hashes = (await calculateHashesForCreateNodes(familyRoots, options, context)).map((h) => h + fingerprint);
+    try {
+      const families = await inferFamilies(familyRoots, hashes, cache, context);
+      checkUniquePluginIds(families);
+      return families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint)] as const);
+    } finally {
+      cache.writeToDisk();
+    }
+  },
+];
+
+/** Nx < 23 name for the same batch API. */
+export const createNodesV2 = createNodes;
+
+async function inferFamilies(
+  familyRoots: string[],
+  hashes: string[],
+  cache: PluginCache<FamilyInference>,
+  context: CreateNodesContext
+): Promise<FamilyInference[]> {
+  const missing = familyRoots.filter((_, i) => !cache.has(hashes[i]));
+  // One python process records every uncached family.
+  const absolute = new Map(missing.map((root) => [root, realpathSync(join(context.workspaceRoot, root))]));
+  const recorded = await recordFamilies([...absolute.values()]);
+  const errors: string[] = [];
+  for (const root of missing) {
+    try {
+      const recipe = analyzeFamily(context.workspaceRoot, root, recorded[absolute.get(root)!] ?? { error: { message: 'no reply from recipe.py' } });
+      const infos: Record<string, PluginInfo> = {};
+      for (const model of recipe.models) {
+        const file = posix.join(root, model.folder, PLUGIN_INFO);
+        infos[model.pluginId] = readPluginInfo(join(context.workspaceRoot, file), file);
+      }
+      cache.set(hashes[familyRoots.indexOf(root)], { recipe, infos });
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (errors.length) throw new Error(errors.join('\n'));
+  return familyRoots.map((_, i) => cache.get(hashes[i])!);
+}
+
+function checkUniquePluginIds(families: FamilyInference[]): void {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { recipe } of families) {
+    for (const model of recipe.models) {
+      const where = `${posix.join(recipe.root, BUILD_FILE)} (target '${model.targetId}')`;
+      const first = seen.get(model.pluginId);
+      if (first) problems.push(`plugin id '${model.pluginId}' is declared twice: ${first} and ${where}`);
+      else seen.set(model.pluginId, where);
+    }
+  }
+  if (problems.length) throw new RecipeError(problems[0].split(' ')[0], problems.join('\n'));
+}
+
+function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string): CreateNodesResult {
+  const projects: Record<string, ProjectConfiguration> = {};
+  const ids = recipe.models.map((m) => m.pluginId);
+  projects[recipe.root] = {
+    root: recipe.root,
+    name: recipe.name,
+    projectType: 'library',
+    tags: ['type:family', `family:${recipe.name}`],
+    metadata: {
+      description: `provd plugin family ${recipe.name}: ${ids.length} model(s), recipe ${BUILD_FILE}`,
+      technologies: TECHNOLOGIES,
+      provd: { kind: 'family', family: recipe.name, models: ids, sharedFolders: recipe.sharedFolders } satisfies ProvdMetadata,
+    },
+    targets: familyTargets(recipe),
+  };
+  for (const folder of recipe.sharedFolders) {
+    const usedBy = recipe.models.filter((m) => m.reads.includes(folder)).map((m) => m.pluginId);
+    projects[posix.join(recipe.root, folder)] = {
+      root: posix.join(recipe.root, folder),
+      name: sharedProjectName(recipe.name, folder),
+      projectType: 'library',
+      tags: ['type:shared', `family:${recipe.name}`],
+      metadata: {
+        description: `Folder ${folder}/ of family ${recipe.name}, copied by ${usedBy.join(', ')}`,
+        technologies: TECHNOLOGIES,
+        provd: { kind: 'shared', family: recipe.name, folder, usedBy } satisfies ProvdMetadata,
+      },
+      targets: {},
+    };
+  }
+  const modelFolders = new Map(recipe.models.map((m) => [m.folder, m.pluginId]));
+  for (const model of recipe.models) {
+    const info = infos[model.pluginId];
+    const root = posix.join(recipe.root, model.folder);
+    const metadata: ProvdMetadata = {
+      kind: 'model',
+      family: recipe.name,
+      familyRoot: recipe.root,
+      version: info.version,
+      sharedFolders: model.reads.filter((r) => recipe.sharedFolders.includes(r)),
+      modelDeps: model.reads.filter((r) => r !== model.folder && modelFolders.has(r)).map((r) => modelFolders.get(r)!),
+      ...model,
+    };
+    projects[root] = {
+      root,
+      name: model.pluginId,
+      projectType: 'library',
+      tags: ['type:model', `family:${recipe.name}`],
+      metadata: {
+        description: `${info.description} (version ${info.version}, target '${model.targetId}' of ${recipe.name}/${BUILD_FILE})`,
+        technologies: TECHNOLOGIES,
+        provd: metadata,
+      },
+      targets: modelTargets(recipe, metadata, options, fingerprint),
+    };
+  }
+  return { projects };
+}
+
+function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration> {
+  const ids = recipe.models.map((m) => m.pluginId);
+  return {
+    build: {
+      executor: 'nx:noop',
+      dependsOn: [{ projects: ids, target: 'build' }],
+      metadata: { description: `Build every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+    },
+  };
+}
+
+/** Inputs of everything a model's package is made of. */
+export function modelInputs(familyRoot: string, model: { sharedFolders: string[]; modelDeps: string[]; reads: string[]; readsFamilyRoot: boolean }, fingerprint: string) {
+  const folders = model.reads.filter((r) => r !== '.');
+  return [
+    '{projectRoot}/**/*',
+    ...folders.map((f) => `{workspaceRoot}/${familyRoot}/${f}/**/*`),
+    `{workspaceRoot}/${familyRoot}/${BUILD_FILE}`,
+    ...(model.readsFamilyRoot ? [`{workspaceRoot}/${familyRoot}/*`] : []),
+    // our own code: a new plugin version must rebuild
+    { runtime: `echo provd-nx ${fingerprint}` },
+  ];
+}
+
+function modelTargets(
+  recipe: FamilyRecipe,
+  model: Extract<ProvdMetadata, { kind: 'model' }>,
+  options: NormalizedOptions,
+  fingerprint: string
+): Record<string, TargetConfiguration> {
+  const id = model.pluginId;
+  const dist = options.distDir;
+  const how =
+    model.replay === 'native'
+      ? `${model.steps.length} copy step(s) replayed natively`
+      : `recipe function run with python3`;
+  return {
+    build: {
+      executor: `${PLUGIN_NAME}:build`,
+      cache: true,
+      inputs: modelInputs(recipe.root, model, fingerprint),
+      outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-*.tar.bz2`],
+      metadata: {
+        description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+  };
+}
+
+/**
+ * Each model depends on what its recipe reads: the family (build.py), the
+ * shared folders it copies, and any other model folder it copies.
+ */
+export const createDependencies: CreateDependencies<ProvdPluginOptions> = (_options, context) => {
+  const deps: RawProjectGraphDependency[] = [];
+  for (const [name, project] of Object.entries(context.projects)) {
+    const meta = project.metadata?.provd as ProvdMetadata | undefined;
+    if (meta?.kind !== 'model') continue;
+    const targets = [meta.family, ...meta.sharedFolders.map((f) => sharedProjectName(meta.family, f)), ...meta.modelDeps];
+    if (meta.readsFamilyRoot || meta.reads.includes('.')) {
+      const family = context.projects[meta.family]?.metadata?.provd as ProvdMetadata | undefined;
+      if (family?.kind === 'family') targets.push(...family.sharedFolders.map((f) => sharedProjectName(meta.family, f)));
+    }
+    for (const target of new Set(targets)) {
+      if (target !== name && context.projects[target]) {
+        deps.push({ source: name, target, type: DependencyType.implicit });
+      }
+    }
+  }
+  return deps;
+};

@@ -1,0 +1,18 @@
+# -*- coding: utf-8 -*-
+
+# Plugin entry point, exec'd by provd with execfile_ and friends injected.
+
+common_globals = {}
+execfile_('common.py', common_globals)
+
+MODELS = ['SPA2102']
+VERSION = '5.2.12'
+
+
+class CiscoPlugin(common_globals['BaseCiscoPlugin']):
+    IS_PLUGIN = True
+
+    _MODELS = MODELS
+    _VERSION = VERSION
+
+    pg_associator = common_globals['BaseCiscoPgAssociator'](MODELS, VERSION)

@@ -1,0 +1,17 @@
+# -*- coding: utf-8 -*-
+
+# Plugin entry point, exec'd by provd with execfile_ and friends injected.
+
+common_globals = {}
+execfile_('common.py', common_globals)
+
+MODELS = ['820', '821', '870']
+VERSION = '8.7.5'
+
+
+class SnomPlugin(common_globals['BaseSnomPlugin']):
+    IS_PLUGIN = True
+
+    _MODELS = MODELS
+
+    pg_associator = common_globals['BaseSnomPgAssociator'](MODELS, VERSION)
