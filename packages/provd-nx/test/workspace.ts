@@ -64,11 +64,25 @@ export class TestWorkspace {
     this.git('commit', '-q', '--allow-empty', '-m', message);
   }
 
+  /**
+   * The environment for commands in this workspace. Nx 23 shares one cache
+   * between clones of a repository; each test workspace keeps its own.
+   */
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...NX_ENV,
+      NX_CACHE_DIRECTORY: this.path('.nx', 'cache'),
+      NX_WORKSPACE_DATA_DIRECTORY: this.path('.nx', 'workspace-data'),
+      ...extra,
+    };
+  }
+
   run(cmd: string, args: string[], env: Record<string, string> = {}): RunResult {
     const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
       cwd: this.root,
       encoding: 'utf8',
-      env: { ...process.env, ...NX_ENV, ...env },
+      env: this.env(env),
       maxBuffer: 64 * 1024 * 1024,
     });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
