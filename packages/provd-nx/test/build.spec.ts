@@ -50,11 +50,11 @@ function packagesOf(ws: TestWorkspace): Record<string, string> {
   return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.tar.bz2')).map((f) => [f, join(dir, f)]));
 }
 
+/** Which build tasks ran and which came from the cache (batched tasks print no '> nx run' line). */
 function ranTasks(output: string): { ran: string[]; cached: string[] } {
-  const ran: string[] = [];
-  const cached: string[] = [];
-  for (const m of output.matchAll(/> nx run ([^:\s]+):build(\s+\[[^\]]+\])?/g)) (m[2] ? cached : ran).push(m[1]);
-  return { ran: ran.sort(), cached: cached.sort() };
+  const cached = [...output.matchAll(/> nx run ([^:\s]+):build\s+\[(local|remote) cache\]/g)].map((m) => m[1]);
+  const reported = [...output.matchAll(/^(\S+) \S+ -> \S+\.tar\.bz2 \(/gm)].map((m) => m[1]);
+  return { ran: reported.filter((id) => !cached.includes(id)).sort(), cached: cached.sort() };
 }
 
 describe('build the sample collection', () => {

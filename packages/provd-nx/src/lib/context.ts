@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import type { ModelMetadata, ProvdMetadata } from './metadata';
 import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from './options';
 import { PLUGIN_NAME } from './names';
+import { openRepository, Repository, repositoryLocation } from './repository';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
 export function modelOf(context: ExecutorContext): ModelMetadata {
@@ -19,4 +20,19 @@ export function pluginOptions(context: ExecutorContext): NormalizedOptions {
     (p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME
   );
   return normalizeOptions(typeof entry === 'object' ? (entry.options as ProvdPluginOptions) : undefined);
+}
+
+/** The git base versions are measured from: option, then nx affected's --base (captured by our hook), NX_BASE, nx.json. */
+export function versionBase(option: string | undefined, context: ExecutorContext): string {
+  return option || process.env.PROVD_BASE || process.env.NX_BASE || context.nxJsonConfiguration.defaultBase || 'main';
+}
+
+/** `nx affected ... --dry-run` forwards the flag to executors; NX_DRY_RUN=true counts too. */
+export function isDryRun(option: boolean | undefined): boolean {
+  return option === true || process.env.NX_DRY_RUN === 'true';
+}
+
+/** The repository publish/promote/verify work on: option, then nx.json, PROVD_REPOSITORY over both. */
+export function repositoryOf(option: string | undefined, context: ExecutorContext): Repository {
+  return openRepository(repositoryLocation(option ?? pluginOptions(context).repository), context.root);
 }

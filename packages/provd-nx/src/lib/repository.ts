@@ -277,6 +277,7 @@ export class LocalChannel implements ChannelBackend {
   private async writeVia(name: string, fill: (tmp: string) => Promise<void>, opts: UploadOptions = {}): Promise<void> {
     const dest = this.file(name);
     await fsp.mkdir(this.dir, { recursive: true });
+    await this.sweepTemps();
     const tmp = path.join(this.dir, tempName(name));
     try {
       await fill(tmp);
@@ -563,6 +564,7 @@ export class RsyncChannel implements ChannelBackend {
   /** Without --mkpath: sync an empty folder onto the channel path, which creates that last component. */
   private async ensureFolder(): Promise<void> {
     await this.withTempDir(async (dir) => {
+      await fsp.chmod(dir, 0o755); // a new folder takes this mode: web servers must be able to read it
       const r = await this.rsync(['-d', '--exclude=*', `${dir}/`, `${this.remote}/`]);
       if (r.code !== 0) throw this.fail(`creating ${this.remote}`, r);
     });

@@ -472,7 +472,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
   it('matches rsync on random trees and rule lists (seeded)', async () => {
     const rand = mulberry32(Number(process.env.SEED ?? 0x5eed));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-    for (let t = 0; t < 60; t++) {
+    for (let t = 0; t < 15; t++) {
       const spec = randomTree(rand, 3);
       const fixture = async (ws: string): Promise<void> => writeTree(path.join(ws, 'r'), spec);
       for (let k = 0; k < 25; k++) {

@@ -4,12 +4,15 @@ import {
   CreateNodesContext,
   CreateNodesResult,
   DependencyType,
+  PostTasksExecution,
+  PreTasksExecution,
   ProjectConfiguration,
   RawProjectGraphDependency,
   TargetConfiguration,
 } from '@nx/devkit';
 import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { analyzeFamily, BUILD_FILE, FamilyRecipe, RecipeError } from '../lib/family';
 import { pluginFingerprint } from '../lib/fingerprint';
@@ -17,10 +20,12 @@ import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/
 import { ProvdMetadata, sharedProjectName } from '../lib/metadata';
 import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
 import { recordFamilies } from '../lib/recipe';
+import { readRunLog, RUN_LOG_ENV, summaryTable } from '../lib/run-log';
 
 export { PLUGIN_NAME } from '../lib/names';
 import { PLUGIN_NAME } from '../lib/names';
 const TECHNOLOGIES = ['provd'];
+export const REPOSITORY_PROJECT = 'provd-repository';
 
 /** Cached per family: the recipe analysis plus each model's plugin-info. */
 interface FamilyInference {
@@ -43,7 +48,10 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
     try {
       const families = await inferFamilies(familyRoots, hashes, cache, context);
       checkUniquePluginIds(families);
-      return families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint)] as const);
+      const results = families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint)] as const);
+      // channel-wide targets ride on the first family's result
+      results[0][1].projects![options.pluginsDir] = repositoryProject(options);
+      return results;
     } finally {
       cache.writeToDisk();
     }
@@ -154,13 +162,44 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
   return { projects };
 }
 
+/** Family targets run the same target of every model of the family. */
 function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration> {
   const ids = recipe.models.map((m) => m.pluginId);
+  const all = (target: string, what: string): TargetConfiguration => ({
+    executor: 'nx:noop',
+    dependsOn: [{ projects: ids, target }],
+    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+  });
   return {
-    build: {
-      executor: 'nx:noop',
-      dependsOn: [{ projects: ids, target: 'build' }],
-      metadata: { description: `Build every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+    build: all('build', 'Build'),
+    version: all('version', 'Version'),
+    publish: all('publish', 'Publish to the testing channel'),
+  };
+}
+
+/** The repository project: channel-wide targets. */
+function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
+  return {
+    root: options.pluginsDir,
+    name: REPOSITORY_PROJECT,
+    projectType: 'library',
+    tags: ['type:repository'],
+    metadata: {
+      description: `The provd repository the plugins are released to (${options.repository}; PROVD_REPOSITORY overrides)`,
+      technologies: TECHNOLOGIES,
+    },
+    targets: {
+      verify: {
+        executor: `${PLUGIN_NAME}:verify`,
+        cache: false,
+        inputs: [],
+        options: { channel: 'testing' },
+        configurations: { testing: { channel: 'testing' }, stable: { channel: 'stable' }, archive: { channel: 'archive' } },
+        metadata: {
+          description: 'Verify a channel as provd reads it: files, sizes, SHA-1s, package layout, plugin-info vs plugins.db (-c stable for stable)',
+          technologies: TECHNOLOGIES,
+        },
+      },
     },
   };
 }
@@ -191,13 +230,33 @@ function modelTargets(
       ? `${model.steps.length} copy step(s) replayed natively`
       : `recipe function run with python3`;
   return {
+    version: {
+      executor: `${PLUGIN_NAME}:version`,
+      cache: false,
+      metadata: {
+        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
+        technologies: TECHNOLOGIES,
+      },
+    },
     build: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
+      dependsOn: ['version'],
       inputs: modelInputs(recipe.root, model, fingerprint),
-      outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-*.tar.bz2`],
+      // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
+      outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
       metadata: {
         description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+    publish: {
+      executor: `${PLUGIN_NAME}:publish`,
+      cache: false,
+      dependsOn: ['build'],
+      options: { channel: 'testing' },
+      metadata: {
+        description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run`,
         technologies: TECHNOLOGIES,
       },
     },
@@ -226,3 +285,28 @@ export const createDependencies: CreateDependencies<ProvdPluginOptions> = (_opti
   }
   return deps;
 };
+
+/**
+ * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
+ * to the version executors, and open this run's log for the summary table.
+ */
+export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  const base = argValue(context.argv, 'base');
+  if (base) process.env.PROVD_BASE = base;
+  process.env[RUN_LOG_ENV] = join(tmpdir(), `provd-run-${context.id}.jsonl`);
+};
+
+/** After tasks: one table of what moved and where it went. */
+export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  const file = join(tmpdir(), `provd-run-${context.id}.jsonl`);
+  const table = summaryTable(readRunLog(file));
+  if (table) console.log(`\n provd summary\n\n${table}\n`);
+};
+
+function argValue(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}

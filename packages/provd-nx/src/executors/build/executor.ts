@@ -1,24 +1,24 @@
-import { ExecutorContext, logger } from '@nx/devkit';
 import { relative } from 'node:path';
 import { buildModel } from '../../lib/build';
 import { modelOf, pluginOptions } from '../../lib/context';
+import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { BuildExecutorSchema } from './schema';
 
-export default async function buildExecutor(options: BuildExecutorSchema, context: ExecutorContext) {
+const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
-  const { distDir } = pluginOptions(context);
   if (options.verbose) {
-    logger.info(`${model.pluginId}: ${model.replay === 'native' ? 'native copy steps' : 'python3 runs the recipe'}`);
-    for (const c of model.commands) logger.info(`  ${c}`);
+    out.log(`${model.pluginId}: ${model.replay === 'native' ? 'native copy steps' : 'python3 runs the recipe'}`);
+    for (const c of model.commands) out.log(`  ${c}`);
   }
   try {
-    const built = await buildModel(context.root, model, distDir);
-    logger.info(
-      `${built.pluginId} ${built.version} -> ${relative(context.root, built.packageFile)} (${built.size} bytes, sha1 ${built.sha1})`
-    );
-    return { success: true };
+    const built = await buildModel(context.root, model, pluginOptions(context).distDir);
+    out.log(`${built.pluginId} ${built.version} -> ${relative(context.root, built.packageFile)} (${built.size} bytes, sha1 ${built.sha1})`);
+    return true;
   } catch (e) {
-    logger.error((e as Error).message);
-    return { success: false };
+    out.error(`error: ${(e as Error).message}`);
+    return false;
   }
-}
+};
+
+export default executor(build);
+export const batchBuild = batchExecutor(build);

@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { publishPackage } from '../../lib/channel';
+import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
+import { packageFileName, readPackage } from '../../lib/package';
+import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
+import { recordRun } from '../../lib/run-log';
+import { batchExecutor, executor, TaskBody } from '../../lib/task';
+import type { PublishExecutorSchema } from './schema';
+
+const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
+  const model = modelOf(context);
+  const { distDir } = pluginOptions(context);
+  const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
+  try {
+    const { version } = readPluginInfo(join(context.root, infoFile), infoFile);
+    const packageFile = join(context.root, distDir, 'packages', packageFileName(model.pluginId, version));
+    if (!existsSync(packageFile)) {
+      throw new Error(`${posix.join(distDir, 'packages', packageFileName(model.pluginId, version))} does not exist: build ${model.pluginId} first`);
+    }
+    // What provd will read is the plugin-info inside the package.
+    const packaged = (await readPackage(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
+    if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
+    const repository = repositoryOf(options.repository, context);
+    const channelName = options.channel ?? 'testing';
+    const dryRun = isDryRun(options.dryRun);
+    const outcome = await publishPackage(
+      repository.channel(channelName),
+      { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') },
+      { archive: repository.channel('archive'), dryRun, log: (line) => out.log(`  ${line}`) }
+    );
+    const say = outcome.status === 'refused' ? out.error : out.log;
+    say(`${model.pluginId} ${version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}`);
+    recordRun({
+      task: 'publish',
+      pluginId: model.pluginId,
+      to: version,
+      status: (outcome.dryRun ? 'would be ' : '') + outcome.status.replace('-', ' '),
+      detail: channelName,
+    });
+    return outcome.status !== 'refused';
+  } catch (e) {
+    out.error(`error: ${model.pluginId}: ${(e as Error).message}`);
+    recordRun({ task: 'publish', pluginId: model.pluginId, status: 'failed' });
+    return false;
+  }
+};
+
+export default executor(publish);
+export const batchPublish = batchExecutor(publish);

@@ -1,0 +1,5 @@
+export interface PublishExecutorSchema {
+  channel?: 'testing' | 'stable';
+  repository?: string;
+  dryRun?: boolean;
+}

@@ -1,0 +1,4 @@
+export interface VerifyExecutorSchema {
+  channel?: 'testing' | 'stable' | 'archive';
+  repository?: string;
+}

@@ -1,0 +1,6 @@
+export interface VersionExecutorSchema {
+  bump?: string;
+  base?: string;
+  check?: boolean;
+  dryRun?: boolean;
+}
