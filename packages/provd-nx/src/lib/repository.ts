@@ -316,6 +316,8 @@ export class LocalChannel implements ChannelBackend {
    * link() puts it in place (exclusive like O_EXCL, and no reader ever sees an empty
    * lock). The holder keeps the temp file's descriptor and bumps the lock's mtime
    * through it every staleMs/4, so only its own inode is touched even if it lost the lock.
+   * A dead pid only counts for a lock written under this host name (processes in other
+   * containers or machines sharing the folder are judged by mtime alone).
    */
   async lock(owner: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;

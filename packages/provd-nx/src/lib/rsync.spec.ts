@@ -478,7 +478,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
       for (let k = 0; k < 25; k++) {
         const rules: string[] = [];
         const n = Math.floor(rand() * 6);
-        for (let i = 0; i < n; i++) rules.push(rand() < 0.4 ? '--include' : '--exclude', pick(PATTERNS));
+        for (let i = 0; i < n; i++) rules.push(rand() < 0.4 ? '--include' : '--exclude', rand() < 0.6 ? pick(PATTERNS) : composePattern(rand));
         const flags = pick(['-r', '-rl', '-rlp', '-rlpt', '-a']);
         const src = pick(['r/', 'r', 'r/templates', 'r/.']);
         await differential({ name: `tree ${t} rules ${rules.join(' ')} ${flags} ${src}`, steps: [R(flags, ...rules, src, '{D}')] }, fixture);
@@ -539,6 +539,19 @@ const PATTERNS = [
   '*.t[p-z]l', 'x.tpl', '/a', 'a', 'd*/', 'sub/*.txt', '/r/templates', '/r/sub/', 'r/*', '/templates/sub/***', '*/*.tpl',
   '.git/', '**.bak', 'sub/**/', '[[:upper:]]*', '/*/', 'l*', 'templates/sub', '*[0-9]*', '/**/', '**/',
 ];
+
+// Building blocks for generated patterns, so that the wildcard translation meets odd combinations.
+const TOKENS = [
+  '*', '*', '**', '***', '?', '/', '/', 'a', 'b', 'x', '.', 'tpl', 'sub', 'templates', '[ab]', '[!a]', '[^.]', '[]a]',
+  '[a-c]', '[z-a]', '[[:alpha:]]', '[[:digit:]]', '[[:bogus:]]', '[a', '\\*', '\\', '-', '[x-]', '[[]', 'é', '1',
+];
+
+function composePattern(rand: () => number): string {
+  let p = '';
+  const n = 1 + Math.floor(rand() * 5);
+  for (let i = 0; i < n; i++) p += TOKENS[Math.floor(rand() * TOKENS.length)];
+  return p;
+}
 
 const NAMES = ['a', 'b', 'A', 'x.tpl', 'y.bak', 'c.txt', '.hid', '.git', 'templates', 'sub', 'd1', 'l1', 'ab', 'r', 'q.tpl', 'é'];
 

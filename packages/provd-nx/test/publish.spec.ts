@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveFolder } from './http';
+import { createWorkspace, TestWorkspace } from './workspace';
+
+const run = promisify(execFile);
+const SNOM_COMMON = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.9.3.80', 'xivo-snom-8.7.5', 'xivo-snom-10.1.54'];
+
+describe('version and publish: nx affected -t publish', () => {
+  let ws: TestWorkspace;
+  const testing = () => ws.path('dist/repository/testing');
+  const index = (): Record<string, any> => JSON.parse(readFileSync(join(testing(), 'plugins.db'), 'utf8'));
+  const indexBytes = () => readFileSync(join(testing(), 'plugins.db'));
+  const versions = () => Object.fromEntries(Object.entries(index()).map(([id, e]) => [id, e.version]));
+  /** every file of the channel with its SHA-1: "unchanged" means byte for byte */
+  const channelState = () =>
+    Object.fromEntries(readdirSync(testing()).map((f) => [f, createHash('sha1').update(readFileSync(join(testing(), f))).digest('hex')]));
+  const version = (folder: string) => JSON.parse(ws.read(`plugins/xivo-snom/${folder}/plugin-info`)).version;
+
+  beforeAll(() => {
+    ws = createWorkspace({ families: ['xivo-cisco-spa', 'xivo-snom'] });
+    const first = ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static']);
+    expect(first.output).toMatch(/provd summary/);
+  });
+  afterAll(() => ws?.dispose());
+
+  it('the first release puts every model in the testing channel, as provd reads it', () => {
+    const db = index();
+    expect(Object.keys(db)).toHaveLength(11);
+    const e = db['xivo-snom-8.7.3'];
+    // the plugin-info verbatim, extra keys included, plus the package facts
+    expect(e).toMatchObject({ version: '1.2.0', 'compat.min_provd': 0.9, filename: 'xivo-snom-8.7.3-1.2.0.tar.bz2' });
+    expect(e.description_fr).toBeTruthy();
+    const file = readFileSync(join(testing(), e.filename));
+    expect(e.dsize).toBe(file.length);
+    expect(e.sha1sum).toBe(createHash('sha1').update(file).digest('hex'));
+    // compact, sorted keys: what Python's json.dump(sort_keys=True, separators=(',', ':')) writes
+    const text = indexBytes().toString('utf8');
+    expect(text).not.toMatch(/\n|": /);
+    expect(Object.keys(JSON.parse(text))).toEqual(Object.keys(JSON.parse(text)).sort());
+  });
+
+  it('edit one model: only it is bumped, built and published; a second run changes nothing', () => {
+    const before = index();
+    const infoBefore = ws.read('plugins/xivo-snom/8.7.3/plugin-info');
+    ws.append('plugins/xivo-snom/8.7.3/templates/720.tpl', '\n<!-- fix -->\n');
+    ws.commit('fix 720 template');
+    const r = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static']);
+    expect(r.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.0 -> 1\.2\.1\s+bumped\s+published \(testing\)/);
+    // the file keeps its formatting: only the version string moved
+    expect(ws.read('plugins/xivo-snom/8.7.3/plugin-info')).toBe(infoBefore.replace('"version": "1.2.0"', '"version": "1.2.1"'));
+    const after = index();
+    expect(after['xivo-snom-8.7.3'].version).toBe('1.2.1');
+    for (const id of Object.keys(before)) if (id !== 'xivo-snom-8.7.3') expect(after[id], id).toEqual(before[id]);
+    // the superseded package went to the archive
+    expect(readdirSync(testing())).not.toContain('xivo-snom-8.7.3-1.2.0.tar.bz2');
+    expect(readdirSync(ws.path('dist/repository/archive'))).toContain('xivo-snom-8.7.3-1.2.0.tar.bz2');
+
+    const state = channelState();
+    const again = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static']);
+    expect(again.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.1\s+moved\s+already published/);
+    expect(version('8.7.3')).toBe('1.2.1');
+    expect(channelState()).toEqual(state);
+    ws.commit('release 8.7.3 1.2.1');
+  });
+
+  it('edit common/: every model whose recipe copies it, and no other', () => {
+    const before = versions();
+    ws.append('plugins/xivo-snom/common/common.py', '\n# shared fix\n');
+    ws.commit('fix common');
+    ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static']);
+    const after = versions();
+    for (const id of Object.keys(before)) {
+      const bumped = SNOM_COMMON.includes(id);
+      expect(after[id] !== before[id], `${id}: ${before[id]} -> ${after[id]}`).toBe(bumped);
+    }
+    ws.commit('release common fix');
+  });
+
+  it('--check fails on a change without a bump, --dry-run writes nothing', () => {
+    ws.append('plugins/xivo-snom/10.1.46/templates/D785.tpl', '\n<!-- tweak -->\n');
+    ws.commit('tweak D785');
+    const check = ws.nx(['affected', '-t', 'version', '--base=HEAD~1', '--check', '--outputStyle=static']);
+    expect(check.code).not.toBe(0);
+    expect(check.output).toMatch(/xivo-snom-10\.1\.46: changed since HEAD~1 without a version bump: still 2\.0\.3/);
+    const dry = ws.nxOk(['affected', '-t', 'version', '--base=HEAD~1', '--dry-run', '--outputStyle=static']);
+    expect(dry.output).toMatch(/xivo-snom-10\.1\.46: 2\.0\.3 -> 2\.0\.4 \(dry run, nothing written\)/);
+    const env = ws.nxOk(['affected', '-t', 'version', '--base=HEAD~1', '--outputStyle=static'], { NX_DRY_RUN: 'true' });
+    expect(env.output).toMatch(/2\.0\.3 -> 2\.0\.4 \(dry run/);
+    expect(version('10.1.46')).toBe('2.0.3');
+  });
+
+  it('a forgotten bump (build and publish without version) is refused and the channel is unchanged', () => {
+    const state = channelState();
+    const r = ws.nx(['run-many', '-t', 'build,publish', '-p', 'xivo-snom-10.1.46', '--exclude-task-dependencies', '--outputStyle=static']);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/xivo-snom-10\.1\.46 2\.0\.3: refused: .*different content/);
+    expect(r.output).toMatch(/xivo-snom-10\.1\.46\s+2\.0\.3\s+-\s+refused/);
+    expect(channelState()).toEqual(state);
+  });
+
+  it('an explicit --bump sets minor, major or an exact version', () => {
+    ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor', '--base=HEAD~1']);
+    expect(version('10.1.46')).toBe('2.1.0');
+    ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=3.0.0-rc.1']);
+    expect(version('10.1.46')).toBe('3.0.0-rc.1');
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
+  });
+
+  it('the channel verifies clean, and provd installs every plugin from it over HTTP', async () => {
+    ws.nxOk(['run', 'provd-repository:verify']);
+    const server = await serveFolder(ws.path('dist/repository'));
+    const dest = mkdtempSync(join(tmpdir(), 'provd-install-'));
+    try {
+      const { stdout } = await run('python3', [join(__dirname, 'provd_install.py'), `${server.url}/testing`, dest]);
+      expect(JSON.parse(stdout)).toEqual(versions());
+      expect(readdirSync(dest).sort()).toEqual(Object.keys(versions()).sort());
+    } finally {
+      await server.close();
+      rmSync(dest, { recursive: true, force: true });
+    }
+  });
+});
