@@ -668,11 +668,24 @@ async function publishCandidate(channel: ChannelBackend, c: Candidate, opts: Pub
   const log = opts.log ?? (() => undefined);
   const where = channel.location;
   const base = { pluginId: c.pluginId, version: c.version };
+  const withPrevious = (previous?: string) => (previous !== undefined ? { previous } : {});
+  const replacing = (previous?: string) => (previous ? ` (replacing ${previous})` : '');
   const refused = (d: { message: string; previous?: string }): PublishOutcome => ({
     status: 'refused',
     ...base,
-    ...(d.previous !== undefined ? { previous: d.previous } : {}),
+    ...withPrevious(d.previous),
     message: d.message,
+  });
+  const already = (note: string): PublishOutcome => ({
+    status: 'already-published',
+    ...base,
+    message: `${c.pluginId} ${c.version} is already published in ${where}${note}`,
+  });
+  const published = (previous: string | undefined, note: string): PublishOutcome => ({
+    status: 'published',
+    ...base,
+    ...withPrevious(previous),
+    message: `published ${c.pluginId} ${c.version} to ${where}${replacing(previous)}${note}`,
   });
 
   const index = await readIndex(channel);
@@ -682,17 +695,13 @@ async function publishCandidate(channel: ChannelBackend, c: Candidate, opts: Pub
   if (opts.dryRun) {
     const after = new Map(index).set(c.pluginId, makeEntry(c.info, c.filename, c.size, c.sha1));
     const stale = opts.archive ? supersededFiles(await channel.list(), after, c.pluginId) : [];
-    const archiving = stale.length ? ` and move ${stale.join(', ')} to ${opts.archive!.location}` : '';
+    const archiving = stale.length ? `move ${stale.join(', ')} to ${opts.archive!.location}` : '';
     if (first.kind === 'same') {
-      return { status: 'already-published', ...base, dryRun: true, message: `dry run: ${c.pluginId} ${c.version} is already published in ${where}${archiving ? `; would${archiving}` : ''}` };
+      const outcome = already(archiving ? `; would ${archiving}` : '');
+      return { ...outcome, message: `dry run: ${outcome.message}`, dryRun: true };
     }
-    return {
-      status: 'published',
-      ...base,
-      ...(first.previous !== undefined ? { previous: first.previous } : {}),
-      dryRun: true,
-      message: `dry run: would publish ${c.pluginId} ${c.version} to ${where}${first.previous ? ` (replacing ${first.previous})` : ''}${archiving}`,
-    };
+    const message = `dry run: would publish ${c.pluginId} ${c.version} to ${where}${replacing(first.previous)}`;
+    return { ...published(first.previous, ''), message: `${message}${archiving ? ` and ${archiving}` : ''}`, dryRun: true };
   }
 
   const lockOpts = { timeoutMs: opts.lockTimeoutMs, staleMs: opts.lockStaleMs, log };
@@ -710,7 +719,7 @@ async function publishCandidate(channel: ChannelBackend, c: Candidate, opts: Pub
             await release();
           }
         }
-        return { status: 'already-published', ...base, message: `${c.pluginId} ${c.version} is already published in ${where}${movedNote(moved, opts.archive)}` };
+        return already(movedNote(moved, opts.archive));
       }
 
       await ensureUploaded(channel, c, tmpDir, log);
@@ -728,15 +737,8 @@ async function publishCandidate(channel: ChannelBackend, c: Candidate, opts: Pub
           log(`indexed ${c.pluginId} ${c.version} in ${where}/${INDEX_FILE}`);
         }
         const moved = opts.archive ? await archiveSuperseded(channel, locked, c.pluginId, opts.archive, tmpDir, log) : [];
-        if (second.kind === 'same') {
-          return { status: 'already-published', ...base, message: `${c.pluginId} ${c.version} is already published in ${where}${movedNote(moved, opts.archive)}` };
-        }
-        return {
-          status: 'published',
-          ...base,
-          ...(second.previous !== undefined ? { previous: second.previous } : {}),
-          message: `published ${c.pluginId} ${c.version} to ${where}${second.previous ? ` (replacing ${second.previous})` : ''}${movedNote(moved, opts.archive)}`,
-        };
+        const note = movedNote(moved, opts.archive);
+        return second.kind === 'same' ? already(note) : published(second.previous, note);
       } finally {
         await release();
       }
