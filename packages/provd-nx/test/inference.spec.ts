@@ -18,7 +18,7 @@ describe('inference of the sample collection', () => {
 
   it('lists every family, shared folder and model under its name', () => {
     expect(ws.projects()).toEqual(
-      sorted(['xivo-cisco-spa', 'xivo-cisco-spa/common', ...SPA, 'xivo-snom', 'xivo-snom/common', 'xivo-snom/common_c', ...SNOM])
+      sorted(['provd-repository', 'xivo-cisco-spa', 'xivo-cisco-spa/common', ...SPA, 'xivo-snom', 'xivo-snom/common', 'xivo-snom/common_c', ...SNOM])
     );
   });
 

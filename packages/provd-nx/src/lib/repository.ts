@@ -522,7 +522,7 @@ export class RsyncChannel implements ChannelBackend {
   }
 
   private async withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-rsync-'));
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-remote-'));
     try {
       return await fn(dir);
     } finally {
@@ -609,7 +609,7 @@ export class RsyncChannel implements ChannelBackend {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + timeoutMs;
     const where = this.remoteFile(LOCK_FILE);
-    const tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-rsync-lock-'));
+    const tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-remote-lock-'));
     const local = path.join(tmpDir, 'lock');
     const ours = async () => parseLockInfo((await this.readText(LOCK_FILE)) ?? '')?.token === token;
     let lastHolder: Partial<LockInfo> | null = null;

@@ -259,7 +259,8 @@ interface DiffCase {
   /** Populates the destination before the first step (run identically for both sides). */
   pre?: (dest: string) => Promise<void>;
   times?: boolean;
-  expectFailure?: boolean;
+  /** 'any': only require that both sides fail or succeed together (checked per step anyway). */
+  expectFailure?: boolean | 'any';
 }
 
 let tmpRoot = '';
@@ -283,7 +284,7 @@ async function differential(c: DiffCase, fixture: (ws: string) => Promise<void>)
     anyFailure ||= real.failed;
     written = ours.written;
   }
-  expect(anyFailure, `${c.name}: expected failure`).toBe(!!c.expectFailure);
+  if (c.expectFailure !== 'any') expect(anyFailure, `${c.name}: expected failure`).toBe(!!c.expectFailure);
   const a = await snapshot(path.join(ws, sides.A), !!c.times);
   const b = await snapshot(path.join(ws, sides.B), !!c.times);
   expect(b, c.name).toEqual(a);
@@ -470,18 +471,30 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
   });
 
   it('matches rsync on random trees and rule lists (seeded)', async () => {
-    const rand = mulberry32(Number(process.env.SEED ?? 0x5eed));
+    const rand = mulberry32(Number(process.env.SEED));
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-    for (let t = 0; t < 15; t++) {
+    const randomRules = (): string[] => {
+      const rules: string[] = [];
+      const n = Math.floor(rand() * 6);
+      for (let i = 0; i < n; i++) rules.push(rand() < 0.4 ? '--include' : '--exclude', rand() < 0.6 ? pick(PATTERNS) : composePattern(rand));
+      return rules;
+    };
+    for (let t = 0; t < 12; t++) {
       const spec = randomTree(rand, 3);
-      const fixture = async (ws: string): Promise<void> => writeTree(path.join(ws, 'r'), spec);
+      const spec2 = randomTree(rand, 3);
+      const fixture = async (ws: string): Promise<void> => {
+        await writeTree(path.join(ws, 'r'), spec);
+        await writeTree(path.join(ws, 'r2'), spec2);
+        await pinTimes(path.join(ws, 'r'), FIXED_MTIME - 30_000);
+        await pinTimes(path.join(ws, 'r2'), FIXED_MTIME - 20_000);
+      };
       for (let k = 0; k < 25; k++) {
-        const rules: string[] = [];
-        const n = Math.floor(rand() * 6);
-        for (let i = 0; i < n; i++) rules.push(rand() < 0.4 ? '--include' : '--exclude', rand() < 0.6 ? pick(PATTERNS) : composePattern(rand));
         const flags = pick(['-r', '-rl', '-rlp', '-rlpt', '-a']);
-        const src = pick(['r/', 'r', 'r/templates', 'r/.']);
-        await differential({ name: `tree ${t} rules ${rules.join(' ')} ${flags} ${src}`, steps: [R(flags, ...rules, src, '{D}')] }, fixture);
+        const steps = [R(flags, ...randomRules(), pick(['r/', 'r', 'r/templates', 'r/.']), '{D}')];
+        // overlay a second tree into the same destination (types may clash: rsync may fail)
+        if (rand() < 0.35) steps.push(R(flags, ...randomRules(), pick(['r2/', 'r2']), '{D}'));
+        const name = `tree ${t}: ${steps.map((s) => s.slice(1).join(' ')).join(' ; ')}`;
+        await differential({ name, steps, times: /t|a/.test(flags), expectFailure: 'any' }, fixture);
       }
     }
   });

@@ -41,7 +41,9 @@ export function planVersion(root: string, model: ModelMetadata, base: string, bu
   const text = readFileSync(join(root, file), 'utf8');
   const current = parsePluginInfo(text, file).version;
   const baseCommit = resolveBase(root, base);
-  const before = showFile(root, baseCommit, file);
+  const changedInputs = changedFiles(root, baseCommit, modelInputPaths(model));
+  // an untouched plugin-info is the base's own: no need to ask git for it
+  const before = changedInputs.includes(file) ? showFile(root, baseCommit, file) : text;
   let atBase: string | null = null;
   if (before !== null) {
     try {
@@ -51,7 +53,7 @@ export function planVersion(root: string, model: ModelMetadata, base: string, bu
     }
   }
   // plugin-info counts as changed only if something besides its version changed
-  const changed = changedFiles(root, baseCommit, modelInputPaths(model)).filter(
+  const changed = changedInputs.filter(
     (f) => f !== file || before === null || withVersion(before, current, file) !== text
   );
   const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase, changed, state: 'unchanged' };

@@ -11,7 +11,7 @@ import {
   TargetConfiguration,
 } from '@nx/devkit';
 import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { analyzeFamily, BUILD_FILE, FamilyRecipe, RecipeError } from '../lib/family';
@@ -48,7 +48,7 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
     try {
       const families = await inferFamilies(familyRoots, hashes, cache, context);
       checkUniquePluginIds(families);
-      const results = families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint)] as const);
+      const results = families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint, context.workspaceRoot)] as const);
       // channel-wide targets ride on the first family's result
       results[0][1].projects![options.pluginsDir] = repositoryProject(options);
       return results;
@@ -103,7 +103,7 @@ function checkUniquePluginIds(families: FamilyInference[]): void {
   if (problems.length) throw new RecipeError(problems[0].split(' ')[0], problems.join('\n'));
 }
 
-function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string): CreateNodesResult {
+function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string, workspaceRoot: string): CreateNodesResult {
   const projects: Record<string, ProjectConfiguration> = {};
   const ids = recipe.models.map((m) => m.pluginId);
   projects[recipe.root] = {
@@ -119,6 +119,8 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     targets: familyTargets(recipe),
   };
   for (const folder of recipe.sharedFolders) {
+    // a symlinked folder holds no files of its own for Nx: the family project owns the link
+    if (!isRealDirectory(join(workspaceRoot, recipe.root, folder))) continue;
     const usedBy = recipe.models.filter((m) => m.reads.includes(folder)).map((m) => m.pluginId);
     projects[posix.join(recipe.root, folder)] = {
       root: posix.join(recipe.root, folder),
@@ -205,8 +207,8 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
 }
 
 /** Inputs of everything a model's package is made of. */
-export function modelInputs(familyRoot: string, model: { sharedFolders: string[]; modelDeps: string[]; reads: string[]; readsFamilyRoot: boolean }, fingerprint: string) {
-  const folders = model.reads.filter((r) => r !== '.');
+export function modelInputs(familyRoot: string, model: { folder: string; reads: string[]; readsFamilyRoot: boolean }, fingerprint: string) {
+  const folders = model.reads.filter((r) => r !== '.' && r !== model.folder);
   return [
     '{projectRoot}/**/*',
     ...folders.map((f) => `{workspaceRoot}/${familyRoot}/${f}/**/*`),
@@ -309,4 +311,12 @@ function argValue(argv: string[], name: string): string | undefined {
     if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
   }
   return undefined;
+}
+
+function isRealDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
