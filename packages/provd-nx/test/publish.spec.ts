@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPackage } from '../src/lib/package';
 import { serveFolder } from './http';
 import { createWorkspace, TestWorkspace } from './workspace';
 
@@ -102,6 +103,28 @@ describe('version and publish: nx affected -t publish', () => {
     expect(r.output).toMatch(/xivo-snom-10\.1\.46 2\.0\.3: refused: .*different content/);
     expect(r.output).toMatch(/xivo-snom-10\.1\.46\s+2\.0\.3\s+-\s+refused/);
     expect(channelState()).toEqual(state);
+  });
+
+  it('nx affected -t publish --dry-run writes no version and nothing to the channel; --bump reaches the version tasks', () => {
+    const state = channelState();
+    const dry = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--dry-run', '--outputStyle=static']);
+    expect(dry.output).toMatch(/xivo-snom-10\.1\.46: 2\.0\.3 -> 2\.0\.4 \(dry run, nothing written\)/);
+    expect(dry.output).toMatch(/xivo-snom-10\.1\.46\s+2\.0\.3 -> 2\.0\.4\s+would bump\s+would be published \(testing\)/);
+    expect(version('10.1.46')).toBe('2.0.3');
+    expect(channelState()).toEqual(state);
+
+    const minor = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--bump=minor', '--outputStyle=static']);
+    expect(minor.output).toMatch(/xivo-snom-10\.1\.46\s+2\.0\.3 -> 2\.1\.0\s+bumped\s+published \(testing\)/);
+    expect(index()['xivo-snom-10.1.46'].version).toBe('2.1.0');
+  });
+
+  it('a build is hashed after its version bump: undoing the bump never restores the bumped package', async () => {
+    // the previous test built 2.1.0 after bumping; undo the bump and build alone
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
+    ws.nxOk(['run', 'xivo-snom-10.1.46:build', '--exclude-task-dependencies', '--outputStyle=static']);
+    expect(JSON.parse(ws.read('dist/plugins/xivo-snom-10.1.46/plugin-info')).version).toBe('2.0.3');
+    const pkg = await readPackage(ws.path('dist/packages/xivo-snom-10.1.46-2.0.3.tar.bz2'));
+    expect(JSON.parse(pkg.read('xivo-snom-10.1.46/plugin-info')!.toString()).version).toBe('2.0.3');
   });
 
   it('an explicit --bump sets minor, major or an exact version', () => {

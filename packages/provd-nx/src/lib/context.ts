@@ -29,7 +29,12 @@ export function versionBase(option: string | undefined, context: ExecutorContext
 
 /** `nx affected ... --dry-run` forwards the flag to executors; NX_DRY_RUN=true counts too. */
 export function isDryRun(option: boolean | undefined): boolean {
-  return option === true || process.env.NX_DRY_RUN === 'true';
+  return option === true || process.env.NX_DRY_RUN === 'true' || process.env.PROVD_DRY_RUN === 'true';
+}
+
+/** The bump of this run: option, then `--bump` given to nx affected/run-many (captured by our hook). */
+export function bumpOf(option: string | undefined): string {
+  return option || process.env.PROVD_BUMP || 'patch';
 }
 
 /** The repository publish/promote/verify work on: option, then nx.json, PROVD_REPOSITORY over both. */

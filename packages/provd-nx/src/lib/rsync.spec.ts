@@ -413,6 +413,7 @@ const CASES: DiffCase[] = [
   { name: 'everything excluded below a named dir: copied as the name', steps: [R('-rlp', '--exclude', 'a.bak', 'onlyexcluded/', '{D}')] },
   { name: 'dir holding only a skipped symlink', steps: [R('-r', 'onlylink', '{D}')] },
   { name: 'non-recursive', steps: [R('-lp', 'src/a.tpl', 'src/link-file', 'src/templates', 'src/', '{D}/')] },
+  { name: 'non-recursive, excluded dir is not reported', steps: [R('-lp', '--exclude', 'sub', '--exclude', '*.bak', 'src/sub', 'src/b.bak', 'src/', 'src/c.txt', '{D}')] },
   { name: 'symlinked source root with trailing slash', steps: [R('-rlp', 'src/link-dir/', '{D}')] },
   { name: 'old-style prefixes and list clearing', steps: [R('-rlp', '--exclude', 'a.tpl', '--exclude', '!', '--exclude', '+ *.tpl', '--include', '- *.txt', 'src/', '{D}')] },
   {
@@ -471,7 +472,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
   });
 
   it('matches rsync on random trees and rule lists (seeded)', async () => {
-    const rand = mulberry32(Number(process.env.SEED));
+    const rand = mulberry32(0x5eed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const randomRules = (): string[] => {
       const rules: string[] = [];
@@ -479,7 +480,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
       for (let i = 0; i < n; i++) rules.push(rand() < 0.4 ? '--include' : '--exclude', rand() < 0.6 ? pick(PATTERNS) : composePattern(rand));
       return rules;
     };
-    for (let t = 0; t < 12; t++) {
+    for (let t = 0; t < 5; t++) {
       const spec = randomTree(rand, 3);
       const spec2 = randomTree(rand, 3);
       const fixture = async (ws: string): Promise<void> => {
@@ -488,7 +489,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
         await pinTimes(path.join(ws, 'r'), FIXED_MTIME - 30_000);
         await pinTimes(path.join(ws, 'r2'), FIXED_MTIME - 20_000);
       };
-      for (let k = 0; k < 25; k++) {
+      for (let k = 0; k < 8; k++) {
         const flags = pick(['-r', '-rl', '-rlp', '-rlpt', '-a']);
         const steps = [R(flags, ...randomRules(), pick(['r/', 'r', 'r/templates', 'r/.']), '{D}')];
         // overlay a second tree into the same destination (types may clash: rsync may fail)

@@ -481,12 +481,12 @@ class Lister {
       return null;
     }
     const name = dot ? '.' : path.basename(abs);
+    // The "." of a "dir/" source is never filtered; named top-level items are.
+    if (!dot && isExcluded(name, st.isDirectory(), this.copy.rules)) return null;
     if (st.isDirectory() && !this.copy.recursive) {
       this.log(`skipping directory ${name}`);
       return null;
     }
-    // The "." of a "dir/" source is never filtered; named top-level items are.
-    if (!dot && isExcluded(name, st.isDirectory(), this.copy.rules)) return null;
     return this.entry(name, abs, st);
   }
 
@@ -564,7 +564,11 @@ function sameExactly(src: bigint, dest: bigint): boolean {
 }
 
 async function sameContent(a: string, b: string): Promise<boolean> {
-  const [fa, fb] = await Promise.all([fs.open(a, 'r'), fs.open(b, 'r')]);
+  const fa = await fs.open(a, 'r');
+  const fb = await fs.open(b, 'r').catch(async (err: unknown) => {
+    await fa.close();
+    throw err;
+  });
   try {
     const ba = Buffer.alloc(65536);
     const bb = Buffer.alloc(65536);
@@ -582,7 +586,7 @@ async function sameContent(a: string, b: string): Promise<boolean> {
 class Receiver {
   readonly written: string[] = [];
   private readonly umask = process.umask();
-  private readonly root = typeof process.getuid === 'function' && process.getuid() === 0;
+  private readonly asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
   constructor(
     private readonly copy: RsyncCopy,
@@ -601,7 +605,7 @@ class Receiver {
         break;
       case 'device':
         // rsync only recreates devices as root; otherwise it skips them like other specials.
-        if (this.copy.devices && this.root) throw new Error(`rsync emulation: cannot recreate device file ${entry.abs}`);
+        if (this.copy.devices && this.asRoot) throw new Error(`rsync emulation: cannot recreate device file ${entry.abs}`);
         break;
       case 'special':
         if (this.copy.specials) throw new Error(`rsync emulation: cannot recreate special file ${entry.abs}`);
@@ -611,13 +615,13 @@ class Receiver {
   }
 
   /**
-   * `existing` is given for the destination root: its stat, and whether we just created it
-   * (rsync then treats the "." entry like a new directory).
+   * `destRoot` is given when `entry` is the "." of a "dir/" source landing on the destination
+   * directory itself; if we just created that directory rsync treats it like a new one.
    */
-  async applyDir(entry: Entry, dst: string, rel: string, root: { created: boolean } | null): Promise<void> {
+  async applyDir(entry: Entry, dst: string, rel: string, destRoot: { created: boolean } | null): Promise<void> {
     let isNew: boolean;
-    if (root) {
-      isNew = root.created;
+    if (destRoot) {
+      isNew = destRoot.created;
     } else {
       const lst = await lstatOrNull(dst);
       isNew = !lst || !lst.isDirectory();
@@ -720,7 +724,7 @@ class Receiver {
    */
   private async finishAttrs(p: string, entry: Entry, current: BigIntStats | null, mode: number | null, isLink: boolean, exactTimes = false): Promise<void> {
     const src = entry.st;
-    if (this.root && (this.copy.owner || this.copy.group)) {
+    if (this.asRoot && (this.copy.owner || this.copy.group)) {
       const cur = current ?? (await fs.lstat(p, { bigint: true }));
       const uid = this.copy.owner && cur.uid !== src.uid ? Number(src.uid) : -1;
       const gid = this.copy.group && cur.gid !== src.gid ? Number(src.gid) : -1;

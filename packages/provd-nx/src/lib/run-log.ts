@@ -21,14 +21,24 @@ export function recordRun(record: RunRecord): void {
   if (file) appendFileSync(file, JSON.stringify(record) + '\n');
 }
 
-export function readRunLog(file: string): RunRecord[] {
-  if (!existsSync(file)) return [];
-  const records = readFileSync(file, 'utf8')
+function records(file: string | undefined): RunRecord[] {
+  if (!file || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as RunRecord);
+}
+
+/** Read and remove a run's log (at the end of the run). */
+export function readRunLog(file: string): RunRecord[] {
+  const all = records(file);
   rmSync(file, { force: true });
-  return records;
+  return all;
+}
+
+/** The version a dry-run version task of this run would have written for a model, if any. */
+export function plannedVersion(pluginId: string): string | undefined {
+  return records(process.env[RUN_LOG_ENV]).find((r) => r.task === 'version' && r.pluginId === pluginId && r.status === 'would bump')?.to;
 }
 
 /** One row per model: its version move and what publish/promote did with it. */

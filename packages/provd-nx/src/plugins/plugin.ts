@@ -214,6 +214,8 @@ export function modelInputs(familyRoot: string, model: { folder: string; reads: 
     ...folders.map((f) => `{workspaceRoot}/${familyRoot}/${f}/**/*`),
     `{workspaceRoot}/${familyRoot}/${BUILD_FILE}`,
     ...(model.readsFamilyRoot ? [`{workspaceRoot}/${familyRoot}/*`] : []),
+    // the plugin-info as the version task left it, not as it was when the run started
+    { dependentTasksOutputFiles: '**/plugin-info', transitive: false },
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
   ];
@@ -235,6 +237,8 @@ function modelTargets(
     version: {
       executor: `${PLUGIN_NAME}:version`,
       cache: false,
+      // declared so build (which reads it through dependentTasksOutputFiles) is hashed after the bump
+      outputs: ['{projectRoot}/plugin-info'],
       metadata: {
         description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
         technologies: TECHNOLOGIES,
@@ -293,8 +297,12 @@ export const createDependencies: CreateDependencies<ProvdPluginOptions> = (_opti
  * to the version executors, and open this run's log for the summary table.
  */
 export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_options, context) => {
-  const base = argValue(context.argv, 'base');
-  if (base) process.env.PROVD_BASE = base;
+  // Always set, so a long-lived worker never carries one run's flags into the next.
+  // --bump and --dry-run reach the version tasks that publish depends on this way,
+  // without becoming build overrides (which would change build hashes).
+  process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
+  process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
+  process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
   process.env[RUN_LOG_ENV] = join(tmpdir(), `provd-run-${context.id}.jsonl`);
 };
 

@@ -4,7 +4,7 @@ import { publishPackage } from '../../lib/channel';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
 import { packageFileName, readPackage } from '../../lib/package';
 import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
-import { recordRun } from '../../lib/run-log';
+import { plannedVersion, recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { PublishExecutorSchema } from './schema';
 
@@ -14,6 +14,14 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
   const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
   try {
     const { version } = readPluginInfo(join(context.root, infoFile), infoFile);
+    const dryRun = isDryRun(options.dryRun);
+    const planned = dryRun ? plannedVersion(model.pluginId) : undefined;
+    if (planned) {
+      // the dry-run version task did not write its bump: nothing built matches it yet
+      out.log(`${model.pluginId} ${planned}: would be published (dry run, after the bump from ${version})`);
+      recordRun({ task: 'publish', pluginId: model.pluginId, to: planned, status: 'would be published', detail: options.channel ?? 'testing' });
+      return true;
+    }
     const packageFile = join(context.root, distDir, 'packages', packageFileName(model.pluginId, version));
     if (!existsSync(packageFile)) {
       throw new Error(`${posix.join(distDir, 'packages', packageFileName(model.pluginId, version))} does not exist: build ${model.pluginId} first`);
@@ -23,7 +31,6 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
     const repository = repositoryOf(options.repository, context);
     const channelName = options.channel ?? 'testing';
-    const dryRun = isDryRun(options.dryRun);
     const outcome = await publishPackage(
       repository.channel(channelName),
       { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') },

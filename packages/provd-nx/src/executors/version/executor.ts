@@ -1,4 +1,4 @@
-import { modelOf, versionBase, isDryRun } from '../../lib/context';
+import { bumpOf, isDryRun, modelOf, versionBase } from '../../lib/context';
 import { recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import { applyVersion, planVersion } from '../../lib/version';
@@ -9,7 +9,7 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
   const base = versionBase(options.base, context);
   let plan;
   try {
-    plan = planVersion(context.root, model, base, options.bump ?? 'patch');
+    plan = planVersion(context.root, model, base, bumpOf(options.bump));
   } catch (e) {
     out.error(`error: ${(e as Error).message}`);
     return false;
