@@ -164,6 +164,23 @@ describe('reproducible bytes', () => {
   });
 });
 
+describe('overlays do not depend on mtimes', () => {
+  it('a later copy step replaces a same-size file with the same mtime (rsync alone would keep the first)', async () => {
+    const files = familyFiles({ name: 'fam-same', models: [{ folder: '1.0', pluginId: 'fam-same-1.0' }] });
+    files['plugins/fam-same/common/templates/x.tpl'] = 'from common\n';
+    files['plugins/fam-same/1.0/templates/x.tpl'] = 'from models\n';
+    const ws = createWorkspace({ files });
+    try {
+      for (const f of ['plugins/fam-same/common/templates/x.tpl', 'plugins/fam-same/1.0/templates/x.tpl']) utimesSync(ws.path(f), 1_500_000_000, 1_500_000_000);
+      ws.nxOk(['run', 'fam-same-1.0:build', '--outputStyle=static']);
+      const pkg = await readPackage(ws.path('dist/packages/fam-same-1.0-0.1.0.tar.bz2'));
+      expect(pkg.read('fam-same-1.0/templates/x.tpl')!.toString()).toBe('from models\n');
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
 describe('build errors', () => {
   const good = (name: string) => familyFiles({ name, models: [{ folder: '1.0', pluginId: `${name}-1.0` }] });
 

@@ -65,7 +65,9 @@ export async function buildModel(workspaceRoot: string, model: ModelToBuild, dis
         const dest = resolve(out, copy.dest);
         if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
         try {
-          await runRsyncCopy({ ...copy, dest: dest + sep }, familyDir, { guard });
+          // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
+          // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
+          await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
         } catch (e) {
           if (e instanceof BuildError) throw e;
           throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
