@@ -165,10 +165,12 @@ describe('reproducible bytes', () => {
 });
 
 describe('overlays do not depend on mtimes', () => {
-  it('a later copy step replaces a same-size file with the same mtime (rsync alone would keep the first)', async () => {
+  it('a later copy step replaces a same-size file with the same mtime (rsync -t alone would keep the first)', async () => {
     const files = familyFiles({ name: 'fam-same', models: [{ folder: '1.0', pluginId: 'fam-same-1.0' }] });
     files['plugins/fam-same/common/templates/x.tpl'] = 'from common\n';
     files['plugins/fam-same/1.0/templates/x.tpl'] = 'from models\n';
+    // -t copies mtimes: the first copy leaves x.tpl with the second's size and mtime
+    files['plugins/fam-same/build.py'] = (files['plugins/fam-same/build.py'] as string).split("'-rlp'").join("'-rlpt'");
     const ws = createWorkspace({ files });
     try {
       for (const f of ['plugins/fam-same/common/templates/x.tpl', 'plugins/fam-same/1.0/templates/x.tpl']) utimesSync(ws.path(f), 1_500_000_000, 1_500_000_000);
