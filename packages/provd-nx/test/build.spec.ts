@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackage, sha1File } from '../src/lib/package';
-import { familyFiles } from './collection';
+import { familyFiles, pluginInfo } from './collection';
 import { createWorkspace, REPO_ROOT, TestWorkspace } from './workspace';
 
 type Snapshot = Record<string, string>;
@@ -171,12 +171,23 @@ describe('overlays do not depend on mtimes', () => {
     files['plugins/fam-same/1.0/templates/x.tpl'] = 'from models\n';
     // -t copies mtimes: the first copy leaves x.tpl with the second's size and mtime
     files['plugins/fam-same/build.py'] = (files['plugins/fam-same/build.py'] as string).split("'-rlp'").join("'-rlpt'");
+    // 2.0 runs a shell step, so python3 replays it with the real rsync
+    files['plugins/fam-same/build.py'] +=
+      '\n@target("2.0", "fam-same-2.0")\ndef build_2(path):\n' +
+      "    check_call(['rsync', '-rlpt', 'common/', path])\n" +
+      "    check_call('true', shell=True)\n" +
+      "    check_call(['rsync', '-rlpt', '2.0/', path])\n";
+    files['plugins/fam-same/2.0/plugin-info'] = pluginInfo('two', '0.2.0');
+    files['plugins/fam-same/2.0/templates/x.tpl'] = 'from models\n';
     const ws = createWorkspace({ files });
     try {
-      for (const f of ['plugins/fam-same/common/templates/x.tpl', 'plugins/fam-same/1.0/templates/x.tpl']) utimesSync(ws.path(f), 1_500_000_000, 1_500_000_000);
-      ws.nxOk(['run', 'fam-same-1.0:build', '--outputStyle=static']);
-      const pkg = await readPackage(ws.path('dist/packages/fam-same-1.0-0.1.0.tar.bz2'));
-      expect(pkg.read('fam-same-1.0/templates/x.tpl')!.toString()).toBe('from models\n');
+      for (const f of ['common', '1.0', '2.0']) utimesSync(ws.path(`plugins/fam-same/${f}/templates/x.tpl`), 1_500_000_000, 1_500_000_000);
+      ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']);
+      for (const [id, v] of [['fam-same-1.0', '0.1.0'], ['fam-same-2.0', '0.2.0']]) {
+        const pkg = await readPackage(ws.path(`dist/packages/${id}-${v}.tar.bz2`));
+        expect(pkg.read(`${id}/templates/x.tpl`)!.toString(), id).toBe('from models\n');
+      }
+      expect(ws.project('fam-same-2.0').metadata.provd.replay).toBe('python');
     } finally {
       ws.dispose();
     }
