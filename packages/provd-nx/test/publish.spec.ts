@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPackage } from '../src/lib/package';
 import { serveFolder } from './http';
+import { familyFiles } from './collection';
 import { createWorkspace, TestWorkspace } from './workspace';
 
 const run = promisify(execFile);
@@ -146,6 +147,29 @@ describe('version and publish: nx affected -t publish', () => {
     } finally {
       await server.close();
       rmSync(dest, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('concurrent publishers through the nx CLI', () => {
+  it('8 nx processes publishing at once to one channel lose no entry', async () => {
+    const models = Array.from({ length: 8 }, (_, i) => ({ folder: `${i + 1}.0`, pluginId: `fam-par-${i + 1}.0` }));
+    const ws = createWorkspace({ files: familyFiles({ name: 'fam-par', models }) });
+    try {
+      ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']);
+      const nx = join(__dirname, '..', '..', '..', 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
+      const runs = models.map((m) =>
+        run(process.execPath, [nx, 'run', `${m.pluginId}:publish`, '--exclude-task-dependencies', '--outputStyle=static'], {
+          cwd: ws.root,
+          env: ws.env(),
+        })
+      );
+      await Promise.all(runs);
+      const db = JSON.parse(ws.read('dist/repository/testing/plugins.db'));
+      expect(Object.keys(db).sort()).toEqual(models.map((m) => m.pluginId).sort());
+      expect(ws.nxOk(['run', 'provd-repository:verify']).output).toMatch(/testing: clean/);
+    } finally {
+      ws.dispose();
     }
   });
 });
