@@ -118,6 +118,28 @@ export class TestWorkspace {
     return JSON.parse(this.nxOk(['show', 'project', name, '--json']).stdout);
   }
 
+  private graphCache?: any;
+
+  /** The project graph as nx computes it here (cached for the workspace's life: call after setup). */
+  graph(): any {
+    this.graphCache ??= JSON.parse(this.nxOk(['graph', '--file=stdout']).stdout).graph;
+    return this.graphCache;
+  }
+
+  /** A real ExecutorContext for running an executor in-process against this workspace. */
+  executorContext(projectName: string, targetName: string): any {
+    const projects = Object.fromEntries(Object.entries<any>(this.graph().nodes).map(([name, node]) => [name, node.data]));
+    return {
+      root: this.root,
+      cwd: this.root,
+      projectName,
+      targetName,
+      isVerbose: false,
+      projectsConfigurations: { version: 2, projects },
+      nxJsonConfiguration: JSON.parse(this.read('nx.json')),
+    };
+  }
+
   dispose(): void {
     rmSync(this.root, { recursive: true, force: true });
   }

@@ -150,7 +150,6 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
   }
 
   const isDir = (top: string) => top !== '.' && existsSync(join(familyDir, top)) && statSync(join(familyDir, top)).isDirectory();
-  const folderOwner = new Map<string, string>();
   const models: ModelRecipe[] = [];
   for (const target of targets) {
     const tops = readsByTarget.get(target)!.filter(isDir);
@@ -162,14 +161,6 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
           `(expected a folder named '${target.targetId}' that the recipe copies; it reads ${tops.length ? tops.map((t) => `'${t}/'`).join(', ') : 'no folder'})`
       );
     }
-    const other = folderOwner.get(folder);
-    if (other) {
-      throw new RecipeError(
-        buildFile,
-        `targets '${other}' and '${target.targetId}' both build from folder '${folder}/': each model needs a folder of its own`
-      );
-    }
-    folderOwner.set(folder, target.targetId);
     const out = target.out ?? '';
     const commands = target.commands ?? [];
     const steps = commands.map((c) => toCopyStep(c, familyDir, out));
@@ -195,6 +186,10 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
   return { name, root: familyRoot, models, sharedFolders };
 }
 
+/**
+ * A target's model folder: the folder named after the target id, else the last
+ * folder no other target reads. Either way no two targets can share one.
+ */
 function pickModelFolder(target: RecordedTarget, tops: string[], readers: Map<string, number>): string | null {
   if (tops.includes(target.targetId)) return target.targetId;
   // Otherwise the last folder only this target reads (loops often name folders after something else).

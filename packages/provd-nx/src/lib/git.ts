@@ -11,13 +11,23 @@ export function git(root: string, args: string[]): string {
   }
 }
 
-/** The commit changes are measured from: merge-base of `base` and HEAD, as `nx affected` does. */
-const bases = new Map<string, string>();
+const memo = new Map<string, unknown>();
 
+/**
+ * Computed once per nx run (PROVD_RUN_LOG names the run): a batch of version
+ * tasks shares git's answers. Outside an nx run, asked every time.
+ */
+function perRun<T>(key: string, compute: () => T): T {
+  const run = process.env.PROVD_RUN_LOG;
+  if (!run) return compute();
+  const k = `${run}\0${key}`;
+  if (!memo.has(k)) memo.set(k, compute());
+  return memo.get(k) as T;
+}
+
+/** The commit changes are measured from: merge-base of `base` and HEAD, as `nx affected` does. */
 export function resolveBase(root: string, base: string): string {
-  const key = `${root}\0${base}`;
-  if (!bases.has(key)) bases.set(key, mergeBase(root, base));
-  return bases.get(key)!;
+  return perRun(`base\0${root}\0${base}`, () => mergeBase(root, base));
 }
 
 function mergeBase(root: string, base: string): string {
@@ -32,23 +42,16 @@ function mergeBase(root: string, base: string): string {
   }
 }
 
-const changedSince = new Map<string, string[]>();
-
 /**
  * Every file that differs between `commit` and the working tree, untracked
- * files included. Asked once per process: a batch of version tasks shares it
- * (each task only writes its own plugin-info, after reading this).
+ * files included; each version task then writes only its own plugin-info.
  */
 export function allChangedFiles(root: string, commit: string): string[] {
-  const key = `${root}\0${commit}`;
-  let files = changedSince.get(key);
-  if (!files) {
+  return perRun(`changed\0${root}\0${commit}`, () => {
     const tracked = git(root, ['diff', '--name-only', '--no-renames', commit]);
     const untracked = git(root, ['ls-files', '--others', '--exclude-standard']);
-    files = [...new Set((tracked + untracked).split('\n').filter(Boolean))].sort();
-    changedSince.set(key, files);
-  }
-  return files;
+    return [...new Set((tracked + untracked).split('\n').filter(Boolean))].sort();
+  });
 }
 
 /** Files under `paths` (workspace-relative files or folders) that differ from `commit`. */

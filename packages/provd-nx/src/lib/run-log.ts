@@ -1,4 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Tasks of one nx run append what they did here; the plugin's
@@ -15,6 +17,11 @@ export interface RunRecord {
 }
 
 export const RUN_LOG_ENV = 'PROVD_RUN_LOG';
+
+/** The log of one nx run (Nx gives pre- and post-task hooks the same run id). */
+export function runLogFile(runId: string): string {
+  return join(tmpdir(), `provd-run-${runId}.jsonl`);
+}
 
 export function recordRun(record: RunRecord): void {
   const file = process.env[RUN_LOG_ENV];

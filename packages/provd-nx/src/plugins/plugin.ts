@@ -12,18 +12,18 @@ import {
 } from '@nx/devkit';
 import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { lstatSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
-import { analyzeFamily, BUILD_FILE, FamilyRecipe, RecipeError } from '../lib/family';
+import { analyzeFamily, BUILD_FILE, FamilyRecipe } from '../lib/family';
 import { pluginFingerprint } from '../lib/fingerprint';
 import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/options';
-import { ProvdMetadata, sharedProjectName } from '../lib/metadata';
+import { ModelMetadata, ProvdMetadata, sharedProjectName } from '../lib/metadata';
 import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
 import { recordFamilies } from '../lib/recipe';
-import { readRunLog, RUN_LOG_ENV, summaryTable } from '../lib/run-log';
+import { readRunLog, RUN_LOG_ENV, runLogFile, summaryTable } from '../lib/run-log';
 
-export { PLUGIN_NAME } from '../lib/names';
 import { PLUGIN_NAME } from '../lib/names';
+
+export { PLUGIN_NAME };
 const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
 
@@ -32,7 +32,6 @@ interface FamilyInference {
   recipe: FamilyRecipe;
   infos: Record<string, PluginInfo>;
 }
-
 
 export const createNodes: CreateNodes<ProvdPluginOptions> = [
   `**/${BUILD_FILE}`,
@@ -100,7 +99,7 @@ function checkUniquePluginIds(families: FamilyInference[]): void {
       else seen.set(model.pluginId, where);
     }
   }
-  if (problems.length) throw new RecipeError(problems[0].split(' ')[0], problems.join('\n'));
+  if (problems.length) throw new Error(problems.join('\n'));
 }
 
 function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string, workspaceRoot: string): CreateNodesResult {
@@ -139,7 +138,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
   for (const model of recipe.models) {
     const info = infos[model.pluginId];
     const root = posix.join(recipe.root, model.folder);
-    const metadata: ProvdMetadata = {
+    const metadata: ModelMetadata = {
       kind: 'model',
       family: recipe.name,
       familyRoot: recipe.root,
@@ -223,7 +222,7 @@ export function modelInputs(familyRoot: string, model: { folder: string; reads: 
 
 function modelTargets(
   recipe: FamilyRecipe,
-  model: Extract<ProvdMetadata, { kind: 'model' }>,
+  model: ModelMetadata,
   options: NormalizedOptions,
   fingerprint: string
 ): Record<string, TargetConfiguration> {
@@ -303,13 +302,12 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
   process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
   process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
-  process.env[RUN_LOG_ENV] = join(tmpdir(), `provd-run-${context.id}.jsonl`);
+  process.env[RUN_LOG_ENV] = runLogFile(context.id);
 };
 
 /** After tasks: one table of what moved and where it went. */
 export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
-  const file = join(tmpdir(), `provd-run-${context.id}.jsonl`);
-  const table = summaryTable(readRunLog(file));
+  const table = summaryTable(readRunLog(runLogFile(context.id)));
   if (table) console.log(`\n provd summary\n\n${table}\n`);
 };
 

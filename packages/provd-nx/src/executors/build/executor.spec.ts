@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { familyFiles } from '../../../test/collection';
+import { createWorkspace, TestWorkspace } from '../../../test/workspace';
+import buildExecutor, { batchBuild } from './executor';
+
+describe('build executor', () => {
+  let ws: TestWorkspace;
+  beforeAll(() => {
+    ws = createWorkspace({
+      files: familyFiles({ name: 'fam', models: [{ folder: '1.0', pluginId: 'fam-1.0' }, { folder: '2.0', pluginId: 'fam-2.0' }] }),
+    });
+    ws.graph();
+  });
+  afterAll(() => ws?.dispose());
+
+  it('builds one model and, with verbose, lists the recipe steps', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const r = await buildExecutor({ verbose: true }, ws.executorContext('fam-1.0', 'build'));
+      expect(r.success).toBe(true);
+      const lines = log.mock.calls.map((c) => String(c[0]));
+      expect(lines).toContain('fam-1.0: native copy steps');
+      expect(lines).toContain("  rsync -rlp --exclude '.*' common/ $OUT");
+      expect(lines.some((l) => /^fam-1\.0 0\.1\.0 -> dist\/packages\/fam-1\.0-0\.1\.0\.tar\.bz2 \(\d+ bytes, sha1 [0-9a-f]{40}\)$/.test(l))).toBe(true);
+    } finally {
+      log.mockRestore();
+    }
+    expect(existsSync(ws.path('dist/plugins/fam-1.0/var/tftpboot'))).toBe(true);
+  });
+
+  it('the batch implementation builds every task in one process and reports each', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const tasks = Object.fromEntries(['fam-1.0', 'fam-2.0'].map((p) => [`${p}:build`, { id: `${p}:build`, target: { project: p, target: 'build' } }]));
+      const results = await batchBuild({ tasks, dependencies: {}, roots: Object.keys(tasks) } as any, {}, {}, ws.executorContext('fam-1.0', 'build'));
+      expect(Object.keys(results).sort()).toEqual(['fam-1.0:build', 'fam-2.0:build']);
+      expect(results['fam-2.0:build']).toMatchObject({ success: true, terminalOutput: expect.stringMatching(/^fam-2\.0 0\.1\.0 -> /) });
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('a broken model fails its task only, with the reason', async () => {
+    ws.write('plugins/fam/2.0/plugin-info', '{ not json');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const tasks = Object.fromEntries(['fam-1.0', 'fam-2.0'].map((p) => [`${p}:build`, { id: `${p}:build`, target: { project: p, target: 'build' } }]));
+      const results = await batchBuild({ tasks, dependencies: {}, roots: Object.keys(tasks) } as any, {}, {}, ws.executorContext('fam-1.0', 'build'));
+      expect(results['fam-1.0:build'].success).toBe(true);
+      expect(results['fam-2.0:build']).toEqual({ success: false, terminalOutput: expect.stringMatching(/^error: plugins\/fam\/2\.0\/plugin-info: not valid JSON/) });
+    } finally {
+      write.mockRestore();
+      ws.git('checkout', '--', '.');
+    }
+  });
+});
