@@ -131,12 +131,13 @@ describe('inference errors name the file and the problem', () => {
     try {
       const r = ws.nx(['show', 'projects']);
       expect(r.code).not.toBe(0);
-      expect(r.output).toMatch(/plugins\/fam-syntax\/build\.py: failed to load: SyntaxError/);
-      expect(r.output).toMatch(/plugins\/fam-nofolder\/build\.py: target '2\.0' \(fam-nofolder-2\.0\) copies '2\.0\/', which does not exist/);
+      expect(r.output).toMatch(/plugins\/fam-syntax\/build\.py:\s+failed to load: SyntaxError/);
+      expect(r.output).toMatch(/plugins\/fam-nofolder\/build\.py:\s+target '2\.0' \(fam-nofolder-2\.0\) copies '2\.0\/', which does not exist/);
       expect(r.output).toMatch(/plugins\/fam-json\/1\.0\/plugin-info: not valid JSON/);
       expect(r.output).toMatch(/plugins\/fam-keys\/1\.0\/plugin-info: missing required key\(s\): capabilities/);
       expect(r.output).toMatch(/plugins\/fam-semver\/1\.0\/plugin-info: version "1\.0" is not valid semver/);
-      expect(r.output).toMatch(/plugins\/fam-raise\/build\.py: target '1\.0' \(fam-raise-1\.0\) fails: RuntimeError: firmware URL unknown \(build\.py line 3\)/);
+      expect(r.output).toMatch(/plugins\/fam-raise\/build\.py:\s+target '1\.0' \(fam-raise-1\.0\) fails: RuntimeError: firmware URL unknown \(build\.py line 3\)/);
+      expect(r.output).toMatch(/6 errors occurred/);
       expect(r.output).not.toMatch(/fam-ok/);
       expect(r.output).not.toMatch(/^\s+at .*\.js:\d+/m); // no bare stack trace
     } finally {
@@ -162,7 +163,7 @@ describe('inference errors name the file and the problem', () => {
         '@target("1.0", "fam-b-1.0")\ndef f(path): pass\n@target("1.0", "fam-b-1.1")\ndef g(path): pass\n'
       );
       const again = ws.nx(['show', 'projects']);
-      expect(again.output).toMatch(/plugins\/fam-b\/build\.py: failed to load: RecipeError: target redefinition for '1\.0'/);
+      expect(again.output).toMatch(/plugins\/fam-b\/build\.py:\s+failed to load: RecipeError: target redefinition for '1\.0'/);
     } finally {
       ws.dispose();
     }

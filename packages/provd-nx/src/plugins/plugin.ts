@@ -1,4 +1,5 @@
 import {
+  AggregateCreateNodesError,
   CreateDependencies,
   CreateNodes,
   CreateNodesContext,
@@ -45,9 +46,11 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
     const fingerprint = pluginFingerprint();
     const hashes = (await calculateHashesForCreateNodes(familyRoots, options, context)).map((h) => h + fingerprint);
     try {
-      const families = await inferFamilies(familyRoots, hashes, cache, context);
-      checkUniquePluginIds(families);
+      const { families, errors } = await inferFamilies(familyRoots, hashes, cache, context);
       const results = families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint, context.workspaceRoot)] as const);
+      errors.push(...duplicatePluginIds(families));
+      // Nx lists each file's problem, and keeps the good families' projects
+      if (errors.length) throw new AggregateCreateNodesError(errors, results);
       // channel-wide targets ride on the first family's result
       results[0][1].projects![options.pluginsDir] = repositoryProject(options);
       return results;
@@ -60,17 +63,19 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
 /** Nx < 23 name for the same batch API. */
 export const createNodesV2 = createNodes;
 
+type FileError = [file: string, error: Error];
+
 async function inferFamilies(
   familyRoots: string[],
   hashes: string[],
   cache: PluginCache<FamilyInference>,
   context: CreateNodesContext
-): Promise<FamilyInference[]> {
+): Promise<{ families: FamilyInference[]; errors: FileError[] }> {
   const missing = familyRoots.filter((_, i) => !cache.has(hashes[i]));
   // One python process records every uncached family.
   const absolute = new Map(missing.map((root) => [root, realpathSync(join(context.workspaceRoot, root))]));
   const recorded = await recordFamilies([...absolute.values()]);
-  const errors: string[] = [];
+  const errors: FileError[] = [];
   for (const root of missing) {
     try {
       const recipe = analyzeFamily(context.workspaceRoot, root, recorded[absolute.get(root)!] ?? { error: { message: 'no reply from recipe.py' } });
@@ -81,25 +86,29 @@ async function inferFamilies(
       }
       cache.set(hashes[familyRoots.indexOf(root)], { recipe, infos });
     } catch (e) {
-      errors.push((e as Error).message);
+      // Nx heads each error with its file: say a file's name only when it is another one
+      const file = posix.join(root, BUILD_FILE);
+      const message = (e as Error).message;
+      errors.push([file, message.startsWith(`${file}: `) ? new Error(message.slice(file.length + 2)) : (e as Error)]);
     }
   }
-  if (errors.length) throw new Error(errors.join('\n'));
-  return familyRoots.map((_, i) => cache.get(hashes[i])!);
+  const families = familyRoots.filter((_, i) => cache.has(hashes[i])).map((root) => cache.get(hashes[familyRoots.indexOf(root)])!);
+  return { families, errors };
 }
 
-function checkUniquePluginIds(families: FamilyInference[]): void {
+function duplicatePluginIds(families: FamilyInference[]): FileError[] {
   const seen = new Map<string, string>();
-  const problems: string[] = [];
+  const errors: FileError[] = [];
   for (const { recipe } of families) {
     for (const model of recipe.models) {
-      const where = `${posix.join(recipe.root, BUILD_FILE)} (target '${model.targetId}')`;
+      const file = posix.join(recipe.root, BUILD_FILE);
+      const where = `${file} (target '${model.targetId}')`;
       const first = seen.get(model.pluginId);
-      if (first) problems.push(`plugin id '${model.pluginId}' is declared twice: ${first} and ${where}`);
+      if (first) errors.push([file, new Error(`plugin id '${model.pluginId}' is declared twice: ${first} and ${where}`)]);
       else seen.set(model.pluginId, where);
     }
   }
-  if (problems.length) throw new Error(problems.join('\n'));
+  return errors;
 }
 
 function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string, workspaceRoot: string): CreateNodesResult {
