@@ -636,6 +636,8 @@ async function moveToArchive(
       log(`warning: ${archive.location}/${name} holds other bytes; leaving ${channel.location}/${name} in place`);
       return false;
     }
+    // a publisher killed between placing the archive copy and removing its temp file left that temp
+    await archive.tidy?.();
     await channel.remove(name);
     log(`moved ${name} from ${channel.location} to ${archive.location}`);
     return true;
@@ -664,7 +666,14 @@ function movedNote(moved: string[], archive?: ChannelBackend): string {
   return moved.length && archive ? `; moved ${moved.join(', ')} to ${archive.location}` : '';
 }
 
+/** Publish, then leave no temp files of earlier killed publishers behind (a rerun completes). */
 async function publishCandidate(channel: ChannelBackend, c: Candidate, opts: PublishOptions): Promise<PublishOutcome> {
+  const outcome = await placeCandidate(channel, c, opts);
+  if (!opts.dryRun) await channel.tidy?.();
+  return outcome;
+}
+
+async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: PublishOptions): Promise<PublishOutcome> {
   const log = opts.log ?? (() => undefined);
   const where = channel.location;
   const base = { pluginId: c.pluginId, version: c.version };

@@ -53,6 +53,8 @@ export interface ChannelBackend {
   remove(name: string): Promise<void>;
   /** Resolves to release() once this channel's index lock is ours. */
   lock(owner: string, opts?: LockOptions): Promise<() => Promise<void>>;
+  /** Remove what writers killed mid-write left behind (temp files), where the backend can tell. */
+  tidy?(): Promise<void>;
 }
 
 export interface Repository {
@@ -383,6 +385,10 @@ export class LocalChannel implements ChannelBackend {
         await fh.close();
       }
     };
+  }
+
+  tidy(): Promise<void> {
+    return this.sweepTemps();
   }
 
   /** Temp files of dead local processes (a publish killed mid-upload), or very old ones. */
