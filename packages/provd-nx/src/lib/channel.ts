@@ -22,7 +22,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { compare as semverCompare, valid as semverValid } from 'semver';
 import {
@@ -34,7 +33,7 @@ import {
   sha1File,
 } from './package';
 import { PLUGIN_INFO, parsePluginInfo } from './plugin-info';
-import type { ChannelBackend } from './repository';
+import { withTempDir, type ChannelBackend } from './repository';
 
 export const INDEX_FILE = 'plugins.db';
 /** provd rejects an entry missing any of these, and with it every install from the channel. */
@@ -458,13 +457,8 @@ async function readIndex(channel: ChannelBackend): Promise<ChannelIndex> {
   return text === null ? new Map() : parseIndex(text, `${channel.location}/${INDEX_FILE}`);
 }
 
-async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-channel-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+function withChannelTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  return withTempDir('provd-channel-', fn);
 }
 
 /** Whether the channel's `name` holds the bytes with this SHA-1, by reading them back. */
@@ -715,7 +709,7 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
 
   const lockOpts = { timeoutMs: opts.lockTimeoutMs, staleMs: opts.lockStaleMs, log };
   const owner = `publish ${c.pluginId} ${c.version}`;
-  return withTempDir(async (tmpDir) => {
+  return withChannelTempDir(async (tmpDir) => {
     try {
       if (first.kind === 'same') {
         // Nothing to write, unless a killed run left superseded packages behind.
@@ -798,7 +792,7 @@ export async function copyEntry(
   }
   const version = entry.version as string;
   const filename = entry.filename as string;
-  return withTempDir(async (tmpDir) => {
+  return withChannelTempDir(async (tmpDir) => {
     const file = path.join(tmpDir, filename);
     if (!(await from.download(filename, file))) throw new Error(`${from.location}/${filename} is missing`);
     const { size, sha1 } = await fileFacts(file);
@@ -836,7 +830,7 @@ export async function verifyChannel(channel: ChannelBackend): Promise<ChannelPro
     return [{ file: INDEX_FILE, problem: (e as Error).message }];
   }
   const problems: ChannelProblem[] = [];
-  await withTempDir(async (tmpDir) => {
+  await withChannelTempDir(async (tmpDir) => {
     for (const pluginId of [...index.keys()].sort(compareCodePoints)) {
       const entry = index.get(pluginId);
       const file = isJsonObject(entry) && typeof entry.filename === 'string' ? entry.filename : undefined;

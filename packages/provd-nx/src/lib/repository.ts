@@ -57,6 +57,16 @@ export interface ChannelBackend {
   tidy?(): Promise<void>;
 }
 
+/** Run `fn` with a fresh temporary folder, removed afterwards whatever happens. */
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  try {
+    return await fn(dir);
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
 export interface Repository {
   location: string;
   channel(name: ChannelName): ChannelBackend;
@@ -527,13 +537,8 @@ export class RsyncChannel implements ChannelBackend {
     return new Error(`rsync ${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
   }
 
-  private async withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-remote-'));
-    try {
-      return await fn(dir);
-    } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
-    }
+  private withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+    return withTempDir('provd-remote-', fn);
   }
 
   async readText(name: string): Promise<string | null> {
