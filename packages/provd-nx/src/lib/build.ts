@@ -1,7 +1,7 @@
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { valid } from 'semver';
-import type { ModelRecipe } from './family';
+import { isWithin, type ModelRecipe } from './family';
 import { createPackage, packageFileName } from './package';
 import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
 import { buildTargetWithPython } from './recipe';
@@ -30,10 +30,6 @@ export class BuildError extends Error {
     super(message);
     this.name = 'BuildError';
   }
-}
-
-function isWithin(path: string, root: string): boolean {
-  return path === root || path.startsWith(root + sep);
 }
 
 /** Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/. */
