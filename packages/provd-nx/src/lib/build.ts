@@ -1,8 +1,7 @@
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { valid } from 'semver';
 import { isWithin, type ModelRecipe } from './family';
-import { createPackage, packageFileName } from './package';
+import { createPackage, packageFileName, packageFileVersion } from './package';
 import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
 import { buildTargetWithPython } from './recipe';
 import { runRsyncCopy } from './rsync';
@@ -33,7 +32,13 @@ export class BuildError extends Error {
 }
 
 /** Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/. */
-export async function buildModel(workspaceRoot: string, model: ModelToBuild, distDir: string): Promise<BuiltModel> {
+export async function buildModel(
+  workspaceRoot: string,
+  model: ModelToBuild,
+  distDir: string,
+  /** every plugin id of the workspace: tells `x-3.3.1-1.0.0.tar.bz2` (id x-3.3.1) from a package of id `x` */
+  knownIds: Iterable<string> = []
+): Promise<BuiltModel> {
   const familyDir = join(workspaceRoot, model.familyRoot);
   const realFamily = realpathSync(familyDir);
   const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
@@ -87,7 +92,7 @@ export async function buildModel(workspaceRoot: string, model: ModelToBuild, dis
   }
 
   const fileName = packageFileName(model.pluginId, info.version);
-  await removeStalePackages(packagesDir, model.pluginId, fileName);
+  await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
   const pkg = await createPackage(finalDir, model.pluginId, join(packagesDir, fileName));
   return {
     pluginId: model.pluginId,
@@ -101,10 +106,9 @@ export async function buildModel(workspaceRoot: string, model: ModelToBuild, dis
 }
 
 /** Packages of older versions of this id left in dist/packages would be published by mistake. */
-async function removeStalePackages(packagesDir: string, pluginId: string, keep: string): Promise<void> {
+async function removeStalePackages(packagesDir: string, pluginId: string, keep: string, knownIds: Iterable<string>): Promise<void> {
+  const ids = [...knownIds];
   for (const name of await fsp.readdir(packagesDir)) {
-    if (name === keep || !name.startsWith(pluginId + '-') || !name.endsWith('.tar.bz2')) continue;
-    const version = name.slice(pluginId.length + 1, -'.tar.bz2'.length);
-    if (valid(version)) await fsp.rm(join(packagesDir, name), { force: true });
+    if (name !== keep && packageFileVersion(name, pluginId, ids) !== null) await fsp.rm(join(packagesDir, name), { force: true });
   }
 }

@@ -15,7 +15,6 @@ import {
   entryPluginInfo,
   indexEntry,
   isJsonObject,
-  packageFileVersion,
   parseIndex,
   parseJson,
   publishPackage,
@@ -25,7 +24,7 @@ import {
   supersededFiles,
   verifyChannel,
 } from './channel';
-import { createPackage, packageFileName, sha1File } from './package';
+import { packageFileVersion, createPackage, packageFileName, sha1File } from './package';
 import { LocalChannel, openRepository } from './repository';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');

@@ -28,6 +28,7 @@ import {
   type PackageEntry,
   type PackageMember,
   packageFileName,
+  packageFileVersion,
   readPackage,
   resolveSymlinkInTree,
   sha1File,
@@ -338,19 +339,6 @@ export function entryProblems(pluginId: string, entry: JsonValue | undefined): s
     }
   }
   return problems;
-}
-
-/** The version a package file name carries for `pluginId`, or null if it is not one of its packages. */
-export function packageFileVersion(name: string, pluginId: string, knownIds: Iterable<string> = []): string | null {
-  const suffix = '.tar.bz2';
-  if (!name.startsWith(`${pluginId}-`) || !name.endsWith(suffix)) return null;
-  const version = name.slice(pluginId.length + 1, -suffix.length);
-  if (!semverValid(version)) return null;
-  // "xivo-aastra-3.3.1-1.0.0.tar.bz2" is plugin xivo-aastra-3.3.1's, not xivo-aastra's 3.3.1-1.0.0.
-  for (const other of knownIds) {
-    if (other.length > pluginId.length && other.startsWith(`${pluginId}-`) && packageFileVersion(name, other) !== null) return null;
-  }
-  return version;
 }
 
 /** Packages of `pluginId` in the channel that its indexed version superseded. */

@@ -14,6 +14,13 @@ export function modelOf(context: ExecutorContext): ModelMetadata {
   return meta;
 }
 
+/** Every model's plugin id in the workspace. */
+export function pluginIds(context: ExecutorContext): string[] {
+  return Object.values(context.projectsConfigurations.projects)
+    .map((p) => p.metadata?.provd as ProvdMetadata | undefined)
+    .flatMap((m) => (m?.kind === 'model' ? [m.pluginId] : []));
+}
+
 /** The plugin's options as registered in nx.json. */
 export function pluginOptions(context: ExecutorContext): NormalizedOptions {
   const entry = (context.nxJsonConfiguration.plugins ?? []).find(

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { familyFiles } from '../../../test/collection';
 import { createWorkspace, TestWorkspace } from '../../../test/workspace';
@@ -52,6 +52,26 @@ describe('build executor', () => {
     } finally {
       write.mockRestore();
       ws.git('checkout', '--', '.');
+    }
+  });
+
+  it("rebuilding id 'x' removes x's older packages but never those of id 'x-3.3.1'", async () => {
+    const pws = createWorkspace({
+      files: familyFiles({ name: 'x', models: [{ folder: 'a', pluginId: 'x', version: '1.0.0' }, { folder: 'b', pluginId: 'x-3.3.1', version: '0.1.0' }] }),
+    });
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      pws.graph();
+      const tasks = Object.fromEntries(['x', 'x-3.3.1'].map((p) => [`${p}:build`, { id: `${p}:build`, target: { project: p, target: 'build' } }]));
+      await batchBuild({ tasks, dependencies: {}, roots: Object.keys(tasks) } as any, {}, {}, pws.executorContext('x', 'build'));
+      pws.write('dist/packages/x-0.9.0.tar.bz2', 'an older package of x');
+      pws.write('plugins/x/a/plugin-info', pws.read('plugins/x/a/plugin-info').replace('1.0.0', '1.0.1'));
+      const again = await batchBuild({ tasks: { 'x:build': tasks['x:build'] }, dependencies: {}, roots: ['x:build'] } as any, {}, {}, pws.executorContext('x', 'build'));
+      expect(again['x:build'].success).toBe(true);
+      expect(readdirSync(pws.path('dist/packages')).sort()).toEqual(['x-1.0.1.tar.bz2', 'x-3.3.1-0.1.0.tar.bz2']);
+    } finally {
+      write.mockRestore();
+      pws.dispose();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { buildModel } from '../../lib/build';
-import { modelOf, pluginOptions } from '../../lib/context';
+import { modelOf, pluginIds, pluginOptions } from '../../lib/context';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { BuildExecutorSchema } from './schema';
 
@@ -11,7 +11,7 @@ const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
     for (const c of model.commands) out.log(`  ${c}`);
   }
   try {
-    const built = await buildModel(context.root, model, pluginOptions(context).distDir);
+    const built = await buildModel(context.root, model, pluginOptions(context).distDir, pluginIds(context));
     out.log(`${built.pluginId} ${built.version} -> ${relative(context.root, built.packageFile)} (${built.size} bytes, sha1 ${built.sha1})`);
     return true;
   } catch (e) {
