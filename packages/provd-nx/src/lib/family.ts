@@ -63,54 +63,49 @@ function topLevel(rel: string): string {
   return rel.split(/[\\/]/)[0];
 }
 
-/** Turn a recorded rsync command into a native copy step, or null when it must run for real. */
-function toCopyStep(cmd: RecordedCommand, familyDir: string, out: string): CopyStep | null {
-  if (!Array.isArray(cmd.argv) || cmd.shell) return null;
+/** A recorded rsync command, parsed once, its sources resolved against the family folder. */
+interface RecordedCopy {
+  copy: RsyncCopy;
+  cwd: string;
+  sources: Array<{ written: string; abs: string; rel: string }>;
+}
+
+function recordedCopy(cmd: RecordedCommand, familyDir: string): RecordedCopy | null {
+  if (!Array.isArray(cmd.argv)) return null;
   const copy = parseRsyncArgv(cmd.argv);
   if (!copy) return null;
   const cwd = resolve(familyDir, cmd.cwd);
-  const dest = resolve(cwd, copy.dest);
-  if (!isWithin(dest, out)) return null;
-  const sources: string[] = [];
-  for (const source of copy.sources) {
-    const abs = resolve(cwd, source);
-    if (!isWithin(abs, familyDir)) return null;
-    const rel = relative(familyDir, abs).split(sep).join('/') || '.';
-    sources.push(source.endsWith('/') ? rel + '/' : rel);
-  }
-  // dest is relative to the plugin folder: '' is the plugin folder itself
-  return { copy: { ...copy, sources, dest: relative(out, dest).split(sep).join('/') } };
+  const sources = copy.sources.map((written) => {
+    const abs = resolve(cwd, written);
+    return { written, abs, rel: relative(familyDir, abs).split(sep).join('/') || '.' };
+  });
+  return { copy, cwd, sources };
 }
 
 /**
- * Check a recorded target's rsync sources: they must exist and stay inside the family.
+ * Check a target's rsync sources: they must exist and stay inside the family.
  * Returns the family-relative sources.
  */
-function copySources(target: RecordedTarget, familyDir: string, buildFile: string): string[] {
+function copySources(target: RecordedTarget, copies: Array<RecordedCopy | null>, familyDir: string, buildFile: string): string[] {
   const found: string[] = [];
-  for (const cmd of target.commands ?? []) {
-    if (!Array.isArray(cmd.argv)) continue;
-    const copy = parseRsyncArgv(cmd.argv);
-    if (!copy) continue;
-    const cwd = resolve(familyDir, cmd.cwd);
-    for (const source of copy.sources) {
-      const abs = resolve(cwd, source);
-      if (!isWithin(abs, familyDir)) {
-        throw new RecipeError(
-          buildFile,
-          `target '${target.targetId}' (${target.pluginId}) copies '${source}', which is outside the family folder`
-        );
-      }
-      if (!existsSync(abs)) {
-        throw new RecipeError(
-          buildFile,
-          `target '${target.targetId}' (${target.pluginId}) copies '${source}', which does not exist`
-        );
-      }
-      found.push(relative(familyDir, abs).split(sep).join('/') || '.');
+  for (const rc of copies) {
+    for (const { written, abs, rel } of rc?.sources ?? []) {
+      const problem = !isWithin(abs, familyDir) ? 'is outside the family folder' : !existsSync(abs) ? 'does not exist' : null;
+      if (problem) throw new RecipeError(buildFile, `target '${target.targetId}' (${target.pluginId}) copies '${written}', which ${problem}`);
+      found.push(rel);
     }
   }
   return found;
+}
+
+/** A checked copy as a native step, or null when the command must run for real. */
+function toCopyStep(cmd: RecordedCommand, rc: RecordedCopy | null, out: string): CopyStep | null {
+  if (!rc || cmd.shell) return null;
+  const dest = resolve(rc.cwd, rc.copy.dest);
+  if (!isWithin(dest, out)) return null;
+  const sources = rc.sources.map(({ written, rel }) => (written.endsWith('/') ? rel + '/' : rel));
+  // dest is relative to the plugin folder: '' is the plugin folder itself
+  return { copy: { ...rc.copy, sources, dest: relative(out, dest).split(sep).join('/') } };
 }
 
 /** Analyze one family's recorded recipe into models, shared folders and what each model reads. */
@@ -127,6 +122,7 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
   }
 
   const readsByTarget = new Map<RecordedTarget, string[]>();
+  const copiesByTarget = new Map<RecordedTarget, Array<RecordedCopy | null>>();
   const readers = new Map<string, number>();
   for (const target of targets) {
     if (target.error) {
@@ -136,8 +132,10 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
         `target '${target.targetId}' (${target.pluginId}) fails: ${target.error.message}${detail}`
       );
     }
+    const copies = (target.commands ?? []).map((c) => recordedCopy(c, familyDir));
+    copiesByTarget.set(target, copies);
     const paths = [
-      ...copySources(target, familyDir, buildFile),
+      ...copySources(target, copies, familyDir, buildFile),
       ...(target.commands ?? []).flatMap((c) => c.reads),
       ...(target.reads ?? []),
     ];
@@ -164,7 +162,8 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
     }
     const out = target.out ?? '';
     const commands = target.commands ?? [];
-    const steps = commands.map((c) => toCopyStep(c, familyDir, out));
+    const copies = copiesByTarget.get(target)!;
+    const steps = commands.map((c, i) => toCopyStep(c, copies[i], out));
     const native = target.replay === 'commands' && steps.every((s) => s !== null);
     const allReads = readsByTarget.get(target)!;
     models.push({
@@ -200,4 +199,15 @@ function pickModelFolder(target: RecordedTarget, tops: string[], readers: Map<st
 
 export function modelPluginInfoPath(familyRoot: string, model: ModelRecipe): string {
   return posix.join(familyRoot, model.folder, PLUGIN_INFO);
+}
+
+/**
+ * Workspace-relative paths a model is made of: its folder, build.py and what its recipe reads.
+ * A change in one moves its version; they are also its build inputs.
+ */
+export function modelInputPaths(model: Pick<ModelRecipe, 'folder' | 'reads' | 'readsFamilyRoot'> & { familyRoot: string }): string[] {
+  const paths = new Set<string>([posix.join(model.familyRoot, model.folder), posix.join(model.familyRoot, BUILD_FILE)]);
+  for (const r of model.reads) paths.add(r === '.' ? model.familyRoot : posix.join(model.familyRoot, r));
+  if (model.readsFamilyRoot) paths.add(model.familyRoot);
+  return [...paths].sort();
 }

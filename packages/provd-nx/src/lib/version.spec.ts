@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { modelInputPaths, nextVersion } from './version';
+import { modelInputPaths } from './family';
+import { nextVersion } from './version';
 
 describe('version rules', () => {
   it('bumps patch, minor, major, or sets an exact version', () => {

@@ -1,20 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { inc, valid } from 'semver';
-import { BUILD_FILE } from './family';
+import { modelInputPaths } from './family';
 import { changedFiles, resolveBase, showFile } from './git';
 import type { ModelMetadata } from './metadata';
 import { parsePluginInfo, PLUGIN_INFO, withVersion } from './plugin-info';
 
 export type Bump = 'patch' | 'minor' | 'major' | string;
-
-/** Workspace-relative paths whose change must move a model's version: what its recipe reads. */
-export function modelInputPaths(model: Pick<ModelMetadata, 'familyRoot' | 'folder' | 'reads' | 'readsFamilyRoot'>): string[] {
-  const paths = new Set<string>([posix.join(model.familyRoot, model.folder), posix.join(model.familyRoot, BUILD_FILE)]);
-  for (const r of model.reads) paths.add(r === '.' ? model.familyRoot : posix.join(model.familyRoot, r));
-  if (model.readsFamilyRoot) paths.add(model.familyRoot);
-  return [...paths].sort();
-}
 
 export function nextVersion(current: string, bump: Bump): string {
   if (bump === 'patch' || bump === 'minor' || bump === 'major') return inc(current, bump)!;

@@ -14,7 +14,7 @@ import {
 import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { analyzeFamily, BUILD_FILE, FamilyRecipe } from '../lib/family';
+import { analyzeFamily, BUILD_FILE, FamilyRecipe, modelInputPaths } from '../lib/family';
 import { pluginFingerprint } from '../lib/fingerprint';
 import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/options';
 import { ModelMetadata, ProvdMetadata, sharedProjectName } from '../lib/metadata';
@@ -166,7 +166,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
         technologies: TECHNOLOGIES,
         provd: metadata,
       },
-      targets: modelTargets(recipe, metadata, options, fingerprint),
+      targets: modelTargets(metadata, options, fingerprint),
     };
   }
   return { projects };
@@ -214,14 +214,11 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
   };
 }
 
-/** Inputs of everything a model's package is made of. */
-export function modelInputs(familyRoot: string, model: { folder: string; reads: string[]; readsFamilyRoot: boolean }, fingerprint: string) {
-  const folders = model.reads.filter((r) => r !== '.' && r !== model.folder);
+/** Inputs of everything a model's package is made of: the same paths that move its version. */
+export function modelInputs(model: Parameters<typeof modelInputPaths>[0], fingerprint: string) {
+  const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   return [
-    '{projectRoot}/**/*',
-    ...folders.map((f) => `{workspaceRoot}/${familyRoot}/${f}/**/*`),
-    `{workspaceRoot}/${familyRoot}/${BUILD_FILE}`,
-    ...(model.readsFamilyRoot ? [`{workspaceRoot}/${familyRoot}/*`] : []),
+    ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
     // the plugin-info as the version task left it, not as it was when the run started
     { dependentTasksOutputFiles: '**/plugin-info', transitive: false },
     // our own code: a new plugin version must rebuild
@@ -230,7 +227,6 @@ export function modelInputs(familyRoot: string, model: { folder: string; reads: 
 }
 
 function modelTargets(
-  recipe: FamilyRecipe,
   model: ModelMetadata,
   options: NormalizedOptions,
   fingerprint: string
@@ -256,7 +252,7 @@ function modelTargets(
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
       dependsOn: ['version'],
-      inputs: modelInputs(recipe.root, model, fingerprint),
+      inputs: modelInputs(model, fingerprint),
       // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
       outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
       metadata: {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { publishPackage } from '../../lib/channel';
+import { publishPackage, readPackageOnce } from '../../lib/channel';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
-import { packageFileName, readPackage } from '../../lib/package';
+import { packageFileName } from '../../lib/package';
 import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
 import { plannedVersion, recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
@@ -26,8 +26,8 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     if (!existsSync(packageFile)) {
       throw new Error(`${posix.join(distDir, 'packages', packageFileName(model.pluginId, version))} does not exist: build ${model.pluginId} first`);
     }
-    // What provd will read is the plugin-info inside the package.
-    const packaged = (await readPackage(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
+    // What provd will read is the plugin-info inside the package (parsed once: publish checks it again).
+    const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
     if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
     const repository = repositoryOf(options.repository, context);
     const channelName = options.channel ?? 'testing';
