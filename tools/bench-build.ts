@@ -1,60 +1,263 @@
 /**
- * Builds of a generated collection with realistic sizes (default 150 models in
- * 20 families; templates 5-50 KB, some binaries up to 1 MB):
- * cold `nx run-many -t build`, an all-cache-hit re-run, the rebuild after
- * touching one family's common/, and provd's reference way (python3 + one
- * rsync per copy step + `tar cjf` per package) for comparison.
- *   npm run bench:build [-- --models 150 --families 20]
+ * Build benchmark against the reference builder, on a generated collection
+ * shaped like real ones (tools/bench-collection.ts), Nx cache on, daemon off:
+ *
+ *   npm run bench:build               # 150 models vs the reference + profile, then scaling 150/600/2400
+ *   npm run bench:build -- --quick    # 150 models only
+ *   npm run bench:build -- --scale 150,600   # other sizes for the scaling table
+ *
+ * The reference builder is `pgbuild.py` beside this repository
+ * (../shared/reference/pgbuild.py, or PROVD_REFERENCE_BUILDER), timed on the same
+ * collection in the same run. Peak memory is the largest RSS of any process
+ * of a command (getrusage of the waited children).
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { arg, generatedWorkspace, machine, measure, nxArgs, table } from './bench-lib';
+import { dirname, join, resolve } from 'node:path';
+import { profileTotals } from '../packages/provd-nx/src/lib/profile';
+import { createWorkspace, TestWorkspace } from '../packages/provd-nx/test/workspace';
+import { benchCollection } from './bench-collection';
+import { machine, measure, Measure, nxArgs, table } from './bench-lib';
 
-const models = arg('models', 150);
-const families = arg('families', 20);
-const ws = generatedWorkspace(families, models, true);
-const reference = mkdtempSync(join(tmpdir(), 'provd-bench-ref-'));
-try {
-  const sourceBytes = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce(
-      (n, e) => n + (e.isDirectory() ? sourceBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size),
-      0
-    );
-  const build = nxArgs(ws, 'run-many', '-t', 'build', '--outputStyle=static');
-  // Warm the project graph first so the rows time builds, not inference.
-  measure(ws, nxArgs(ws, 'show', 'projects'));
-  const cold = measure(ws, build);
-  const hit = measure(ws, build);
-  const count = (out: string) => (out.match(/Nx read the output from the cache instead of running the command for (\d+)/)?.[1] ?? '0');
-  ws.append('plugins/xivo-gen03/common/templates/base.tpl', '\n<!-- touched -->\n');
-  const touched = measure(ws, build);
-  const touchedFamily = readdirSync(ws.path('plugins/xivo-gen03')).filter((d) => d !== 'common' && d !== 'common_c' && d !== 'build.py').length;
-
-  const script = `
-import json, os, subprocess, sys
-ref = sys.argv[1]
-for fam in sorted(os.listdir('plugins')):
-    out = subprocess.run(['python3', ${JSON.stringify(join(__dirname, '..', 'packages/provd-nx/test/reference_build.py'))}, os.path.join('plugins', fam), os.path.join(ref, 'plugins', fam)], capture_output=True, text=True, check=True).stdout
-    for pid, path in json.loads(out).items():
-        version = json.load(open(os.path.join(path, 'plugin-info')))['version']
-        subprocess.run(['tar', 'cjf', os.path.join(ref, pid + '-' + version + '.tar.bz2'), '-C', os.path.dirname(path), pid], check=True)
-`;
-  const ref = measure(ws, ['python3', '-c', script, reference]);
-
-  const pkgCount = readdirSync(ws.path('dist/packages')).length;
-  console.log(`\nBuild: ${models} models in ${families} families, ${(sourceBytes(ws.path('plugins')) / 2 ** 20).toFixed(1)} MiB of sources, ${pkgCount} packages`);
-  console.log(`machine: ${machine()}\n`);
-  console.log(
-    table([
-      { case: 'cold nx run-many -t build', seconds: cold.seconds, 'peak MiB': cold.peakMiB, 'cache hits': count(cold.output) },
-      { case: 'all-cache-hit re-run', seconds: hit.seconds, 'peak MiB': hit.peakMiB, 'cache hits': count(hit.output) },
-      { case: `one family's common/ touched (${touchedFamily} models)`, seconds: touched.seconds, 'peak MiB': touched.peakMiB, 'cache hits': count(touched.output) },
-      { case: 'reference: python3 + rsync per step + tar cjf', seconds: ref.seconds, 'peak MiB': ref.peakMiB, 'cache hits': '-' },
-    ])
-  );
-  console.log(`\ncold build vs reference: ${(ref.seconds / cold.seconds).toFixed(2)}x; cache-hit re-run vs cold: ${(cold.seconds / hit.seconds).toFixed(1)}x faster`);
-} finally {
-  ws.dispose();
-  rmSync(reference, { recursive: true, force: true });
+const quick = process.argv.includes('--quick');
+const scaleArg = process.argv.indexOf('--scale');
+const sizes = quick
+  ? [150]
+  : scaleArg > 0 && process.argv[scaleArg + 1] && !process.argv[scaleArg + 1].startsWith('--')
+    ? process.argv[scaleArg + 1].split(',').map(Number)
+    : [150, 600, 2400];
+/** shared/reference/pgbuild.py beside the repository (a worktree may sit one level deeper). */
+function findReference(): string {
+  for (let dir = resolve(__dirname, '..', '..'); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'reference', 'pgbuild.py');
+    if (existsSync(candidate)) return candidate;
+  }
+  return resolve(__dirname, '..', '..', 'shared', 'reference', 'pgbuild.py');
 }
+const referenceBuilder = process.env.PROVD_REFERENCE_BUILDER ?? findReference();
+if (!existsSync(referenceBuilder)) {
+  console.error(`reference builder not found: ${referenceBuilder} (set PROVD_REFERENCE_BUILDER)`);
+  process.exit(2);
+}
+
+const CACHE_HITS = /Nx read the output from the cache instead of running the command for (\d+) out of (\d+) tasks/;
+const hits = (m: Measure) => {
+  const c = m.output.match(CACHE_HITS);
+  return c ? `${c[1]}/${c[2]}` : '0';
+};
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (n, e) => n + (e.isDirectory() ? dirBytes(join(dir, e.name)) : e.isFile() ? statSync(join(dir, e.name)).size : 0),
+    0
+  );
+}
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** Nx's own timers (NX_PERF_LOGGING): total ms and count per measure name. */
+function nxPerf(output: string): Map<string, { ms: number; count: number }> {
+  const totals = new Map<string, { ms: number; count: number }>();
+  for (const m of output.matchAll(/Time taken for '(.+?)' ([\d.]+)ms/g)) {
+    const t = totals.get(m[1]) ?? { ms: 0, count: 0 };
+    t.ms += Number(m[2]);
+    t.count++;
+    totals.set(m[1], t);
+  }
+  return totals;
+}
+
+interface SizeResult {
+  models: number;
+  sourceMiB: string;
+  graphCold: Measure;
+  graphCached: Measure;
+  cold: Measure;
+  hit: Measure;
+  common?: Measure;
+  commonModels?: number;
+  publish: Measure;
+  profile: Array<Record<string, string | number>>;
+}
+
+/** Everything measured on our side for one collection size. */
+function runOurs(ws: TestWorkspace, models: number, families: ReturnType<typeof benchCollection>['families'], withCommon: boolean): SizeResult {
+  const channelRoot = mkdtempSync(join(tmpdir(), 'provd-bench-channel-'));
+  const profileFile = join(mkdtempSync(join(tmpdir(), 'provd-bench-profile-')), 'profile.jsonl');
+  try {
+    const env = { PROVD_REPOSITORY: channelRoot };
+    const build = nxArgs(ws, 'run-many', '-t', 'build', '--outputStyle=static');
+    rmSync(ws.path('.nx'), { recursive: true, force: true });
+    const graphCold = measure(ws, nxArgs(ws, 'show', 'projects'), env);
+    const graphCached = measure(ws, nxArgs(ws, 'show', 'projects'), env);
+    const cold = measure(ws, build, { ...env, NX_PERF_LOGGING: 'true', PROVD_PROFILE: profileFile });
+    const ours = profileTotals(readFileSync(profileFile, 'utf8'));
+    const perf = nxPerf(cold.output);
+    const hit = measure(ws, build, env);
+
+    let common: Measure | undefined;
+    let commonModels: number | undefined;
+    if (withCommon) {
+      const family = families[Math.min(3, families.length - 1)];
+      ws.append(`plugins/${family.name}/common/templates/part1.tpl`, '\n<!-- touched -->\n');
+      common = measure(ws, build, env);
+      commonModels = family.models.length;
+      ws.git('checkout', '--', '.');
+      measure(ws, build, env); // back to the committed state, every package built
+    }
+
+    // A channel holding every package, then one model changed: what a CI run after a commit does.
+    measure(ws, nxArgs(ws, 'run-many', '-t', 'publish', '--outputStyle=static'), env);
+    ws.git('checkout', '--', '.');
+    ws.commit('published');
+    const model = families[0].models[1];
+    const folder = model.slice(families[0].name.length + 1);
+    ws.append(`plugins/${families[0].name}/${folder}/templates/model.tpl`, '\n<!-- one model changed -->\n');
+    ws.commit('one model changed');
+    rmSync(profileFile, { force: true });
+    const publish = measure(ws, nxArgs(ws, 'affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static'), {
+      ...env,
+      PROVD_PROFILE: profileFile,
+    });
+    const pub = existsSync(profileFile) ? profileTotals(readFileSync(profileFile, 'utf8')) : new Map();
+
+    const s = (ms: number) => ms / 1000;
+    const nx = (name: string) => perf.get(name) ?? { ms: 0, count: 0 };
+    const mine = (name: string) => ours.get(name) ?? { ms: 0, count: 0 };
+    const graph = nx('createProjectGraphAsync').ms;
+    const profile: Array<Record<string, string | number>> = [
+      { phase: 'whole cold run (wall)', seconds: cold.seconds, count: '-', note: 'nx run-many -t build' },
+      { phase: 'project graph', seconds: s(graph), count: nx('createProjectGraphAsync').count, note: 'createProjectGraphAsync (cached plugin results)' },
+      { phase: 'task hashing', seconds: s(nx('hashMultipleTasks').ms), count: nx('hashMultipleTasks').count, note: 'hashMultipleTasks' },
+      { phase: 'version tasks (one batch)', seconds: s(mine('batch of version tasks (wall)').ms), count: mine('batch of version tasks (wall)').count, note: 'wall of the batch' },
+      { phase: 'build tasks (one batch)', seconds: s(mine('batch of build tasks (wall)').ms), count: mine('batch of build tasks (wall)').count, note: 'wall of the batch, 2 lanes' },
+      { phase: '  copies (native rsync replay)', seconds: s(mine('build: copy steps (native)').ms), count: mine('build: copy steps (native)').count, note: 'summed over tasks' },
+      { phase: '  recipe run by python3 (sed models)', seconds: s(mine('build: recipe run by python3').ms), count: mine('build: recipe run by python3').count, note: 'summed over tasks' },
+      { phase: '  tar | bzip2 -9 (package)', seconds: s(mine('build: package (tar | bzip2 -9)').ms), count: mine('build: package (tar | bzip2 -9)').count, note: 'summed over tasks' },
+      { phase: 'Nx cache store', seconds: s(nx('cache-results').ms), count: nx('cache-results').count, note: 'cache-results: copying outputs into .nx/cache' },
+      {
+        phase: 'Nx start-up, task graph, orchestration',
+        seconds: cold.seconds - s(graph + mine('batch of version tasks (wall)').ms + mine('batch of build tasks (wall)').ms + nx('cache-results').ms),
+        count: '-',
+        note: 'the rest of the wall time',
+      },
+      { phase: 'affected publish (wall)', seconds: publish.seconds, count: '-', note: 'after one model changed' },
+      { phase: '  publish: read package back', seconds: s(pub.get('publish: read package back')?.ms ?? 0), count: pub.get('publish: read package back')?.count ?? 0, note: 'checks what provd will read' },
+      { phase: '  publish: upload + index', seconds: s(pub.get('publish: upload + index')?.ms ?? 0), count: pub.get('publish: upload + index')?.count ?? 0, note: 'copy + plugins.db' },
+    ];
+    return { models, sourceMiB: mib(dirBytes(ws.path('plugins'))), graphCold, graphCached, cold, hit, common, commonModels, publish, profile };
+  } finally {
+    rmSync(channelRoot, { recursive: true, force: true });
+    rmSync(join(profileFile, '..'), { recursive: true, force: true });
+  }
+}
+
+/** The reference builder on the same sources: build + package, then db + rsync upload. */
+function runReference(ws: TestWorkspace) {
+  const out = mkdtempSync(join(tmpdir(), 'provd-bench-ref-'));
+  try {
+    for (const d of ['plugins', 'testing', 'upload']) mkdirSync(join(out, d));
+    const py = (...args: string[]) => ['python3', referenceBuilder, ...args];
+    const build = measure(ws, py('--build', '--source', 'plugins', '--destination', join(out, 'plugins')));
+    const pack = measure(ws, py('--package', '--source', join(out, 'plugins'), '--destination', join(out, 'testing')));
+    const db = measure(ws, py('--db', '--source', join(out, 'testing'), '--destination', join(out, 'testing')));
+    const upload = measure(ws, ['rsync', '-a', join(out, 'testing') + '/', join(out, 'upload') + '/']);
+    // The compression floor: the whole collection's tar stream through one bzip2 -9.
+    const tarFile = join(out, 'all.tar');
+    measure(ws, ['tar', 'cf', tarFile, '-C', join(out, 'plugins'), '.']);
+    const bzip2 = measure(ws, ['sh', '-c', `bzip2 -9 -c '${tarFile}' > /dev/null`]);
+    return {
+      buildPackage: { seconds: build.seconds + pack.seconds, peakMiB: Math.max(build.peakMiB, pack.peakMiB) },
+      fullUpload: { seconds: build.seconds + pack.seconds + db.seconds + upload.seconds, peakMiB: Math.max(build.peakMiB, pack.peakMiB, db.peakMiB) },
+      bzip2,
+      pluginsMiB: mib(dirBytes(join(out, 'plugins'))),
+      packagesMiB: mib(dirBytes(join(out, 'testing'))),
+      packages: readdirSync(join(out, 'testing')).filter((f) => f.endsWith('.tar.bz2')).length,
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+function uptime(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+const results: SizeResult[] = [];
+const started = Date.now();
+console.log(`machine: ${machine()}; load average at start: ${uptime()}`);
+for (const models of sizes) {
+  const t0 = Date.now();
+  const collection = benchCollection(models);
+  const ws = createWorkspace({ files: collection.files });
+  try {
+    const first = results.length === 0;
+    const ref = first ? runReference(ws) : undefined;
+    const r = runOurs(ws, models, collection.families, first);
+    results.push(r);
+    if (ref) {
+      const ratio = (x: number, base: number) => (x / base).toFixed(2);
+      const row = (c: string, seconds: number, base: number | undefined, peak: number | string, cache: string) => ({
+        case: c,
+        seconds,
+        'ratio to the reference': base === undefined ? '1' : ratio(seconds, base),
+        'peak MiB': peak,
+        'cache hits': cache,
+      });
+      const b = ref.buildPackage.seconds;
+      console.log(
+        `\n${models} models in ${collection.families.length} families: ${r.sourceMiB} MiB of sources, ` +
+          `${ref.pluginsMiB} MiB of plugin folders, ${ref.packages} packages of ${ref.packagesMiB} MiB\n`
+      );
+      console.log(
+        table([
+          row('reference builder (pgbuild.py --build + --package)', b, undefined, ref.buildPackage.peakMiB, '-'),
+          row('ours, cold `nx run-many -t build` (cache on, no daemon)', r.cold.seconds, b, r.cold.peakMiB, hits(r.cold)),
+          row('ours, every task a cache hit', r.hit.seconds, b, r.hit.peakMiB, hits(r.hit)),
+          row(`ours, one family's common/ changed (${r.commonModels} models)`, r.common!.seconds, b, r.common!.peakMiB, hits(r.common!)),
+          row('`nx show projects` (graph cached)', r.graphCached.seconds, b, r.graphCached.peakMiB, '-'),
+          row('bzip2 -9 of the whole tar stream, one core', ref.bzip2.seconds, b, ref.bzip2.peakMiB, '-'),
+          row('reference full rebuild + upload (build, package, db, rsync)', ref.fullUpload.seconds, undefined, ref.fullUpload.peakMiB, '-'),
+          {
+            ...row('ours, `nx affected -t publish` after one model changed', r.publish.seconds, ref.fullUpload.seconds, r.publish.peakMiB, hits(r.publish)),
+            'ratio to the reference': `${ratio(r.publish.seconds, ref.fullUpload.seconds)} of full upload`,
+          },
+        ])
+      );
+      const peak = Math.max(r.cold.peakMiB, r.hit.peakMiB, r.common!.peakMiB, r.publish.peakMiB, r.graphCold.peakMiB);
+      const goal = (what: string, value: number, limit: number, unit = 'x') =>
+        `  ${value <= limit ? 'met   ' : 'MISSED'} ${what}: ${value.toFixed(2)}${unit} (goal <= ${limit.toFixed(2)}${unit})`;
+      console.log('\ngoals:');
+      console.log(goal('cold build / reference', r.cold.seconds / b, 0.35));
+      console.log(goal('all hits / reference', r.hit.seconds / b, 0.15));
+      console.log(goal("common/ changed / all hits", r.common!.seconds / r.hit.seconds, 1.1));
+      console.log(goal('affected publish / reference full rebuild + upload', r.publish.seconds / ref.fullUpload.seconds, 0.2));
+      console.log(goal('peak memory of any process', peak, 250, ' MiB'));
+      console.log(`\nprofile of the cold run (NX_PERF_LOGGING + PROVD_PROFILE):\n`);
+      console.log(table(r.profile));
+    }
+  } finally {
+    ws.dispose();
+  }
+  console.log(`\n[${models} models done in ${((Date.now() - t0) / 1000).toFixed(0)} s; load average ${uptime()}]`);
+}
+
+const perModel = (m: Measure, n: number) => (m.seconds * 1000) / n;
+console.log(`\nscaling (ms per model; seconds in brackets):\n`);
+console.log(
+  table(
+    results.map((r) => {
+      const cell = (m: Measure) => `${perModel(m, r.models).toFixed(1)} (${m.seconds.toFixed(1)})`;
+      return {
+        models: String(r.models),
+        'sources MiB': r.sourceMiB,
+        'graph cold': cell(r.graphCold),
+        'graph cached': cell(r.graphCached),
+        'cold build': cell(r.cold),
+        'all-hit build': cell(r.hit),
+        'affected publish, 1 change': cell(r.publish),
+        'peak MiB': Math.max(r.cold.peakMiB, r.hit.peakMiB, r.publish.peakMiB, r.graphCold.peakMiB).toFixed(0),
+      };
+    })
+  )
+);
+console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${uptime()}`);

@@ -4,6 +4,7 @@ import { isWithin, type ModelRecipe } from './family';
 import { createPackage, packageFileName, packageFileVersion } from './package';
 import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
 import { buildTargetWithPython } from './recipe';
+import { profiled } from './profile';
 import { runRsyncCopy } from './rsync';
 
 /** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
@@ -54,34 +55,36 @@ export async function buildModel(
   const work = await fsp.mkdtemp(join(pluginsDir, `.${model.pluginId}.`));
   const out = join(work, model.pluginId);
   try {
-    if (model.replay === 'native') {
-      await fsp.mkdir(out);
-      const guard = (source: string) => {
-        const real = existsSync(source) ? realpathSync(source) : source;
-        if (!isWithin(real, realFamily)) {
-          throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+    await profiled(model.replay === 'native' ? 'build: copy steps (native)' : 'build: recipe run by python3', async () => {
+      if (model.replay === 'native') {
+        await fsp.mkdir(out);
+        const guard = (source: string) => {
+          const real = existsSync(source) ? realpathSync(source) : source;
+          if (!isWithin(real, realFamily)) {
+            throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+          }
+        };
+        for (const { copy } of model.steps) {
+          const dest = resolve(out, copy.dest);
+          if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
+          try {
+            // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
+            // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
+            await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
+          } catch (e) {
+            if (e instanceof BuildError) throw e;
+            throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
+          }
         }
-      };
-      for (const { copy } of model.steps) {
-        const dest = resolve(out, copy.dest);
-        if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
-        try {
-          // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
-          // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
-          await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
-        } catch (e) {
-          if (e instanceof BuildError) throw e;
-          throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
+        if (model.stdDirs) for (const d of STD_DIRS) await fsp.mkdir(join(out, d), { recursive: true });
+      } else {
+        const result = await buildTargetWithPython(familyDir, model.targetId, out);
+        if (result.error) {
+          const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
+          throw new BuildError(`${where}: ${result.error.message}${stderr}`);
         }
       }
-      if (model.stdDirs) for (const d of STD_DIRS) await fsp.mkdir(join(out, d), { recursive: true });
-    } else {
-      const result = await buildTargetWithPython(familyDir, model.targetId, out);
-      if (result.error) {
-        const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
-        throw new BuildError(`${where}: ${result.error.message}${stderr}`);
-      }
-    }
+    });
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
     }
@@ -93,7 +96,7 @@ export async function buildModel(
 
   const fileName = packageFileName(model.pluginId, info.version);
   await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
-  const pkg = await createPackage(finalDir, model.pluginId, join(packagesDir, fileName));
+  const pkg = await profiled('build: package (tar | bzip2 -9)', () => createPackage(finalDir, model.pluginId, join(packagesDir, fileName)));
   return {
     pluginId: model.pluginId,
     version: info.version,

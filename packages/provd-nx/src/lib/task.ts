@@ -1,5 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { runPool } from './pool';
+import { profiled } from './profile';
 
 /** Where a task writes its lines: the terminal for a single task, the task's own output in a batch. */
 export interface TaskOutput {
@@ -30,7 +31,8 @@ export function batchExecutor<O>(body: TaskBody<O>, limit?: number) {
     context: ExecutorContext
   ): Promise<Record<string, { success: boolean; terminalOutput: string }>> => {
     const results: Record<string, { success: boolean; terminalOutput: string }> = {};
-    await runPool(
+    const target = Object.values(taskGraph.tasks)[0]?.target.target ?? '?';
+    await profiled(`batch of ${target} tasks (wall)`, () => runPool(
       Object.keys(taskGraph.tasks),
       async (id) => {
         const task = taskGraph.tasks[id];
@@ -48,7 +50,7 @@ export function batchExecutor<O>(body: TaskBody<O>, limit?: number) {
         results[id] = { success, terminalOutput };
       },
       limit
-    );
+    ));
     return results;
   };
 }

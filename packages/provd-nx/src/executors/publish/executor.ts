@@ -4,6 +4,7 @@ import { publishPackage, readPackageOnce } from '../../lib/channel';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
 import { packageFileName } from '../../lib/package';
 import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
+import { profiled } from '../../lib/profile';
 import { plannedVersion, recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { PublishExecutorSchema } from './schema';
@@ -27,14 +28,16 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
       throw new Error(`${posix.join(distDir, 'packages', packageFileName(model.pluginId, version))} does not exist: build ${model.pluginId} first`);
     }
     // What provd will read is the plugin-info inside the package (parsed once: publish checks it again).
-    const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
+    const packaged = (await profiled('publish: read package back', () => readPackageOnce(packageFile))).read(`${model.pluginId}/${PLUGIN_INFO}`);
     if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
     const repository = repositoryOf(options.repository, context);
     const channelName = options.channel ?? 'testing';
-    const outcome = await publishPackage(
-      repository.channel(channelName),
-      { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') },
-      { archive: repository.channel('archive'), dryRun, log: (line) => out.log(`  ${line}`) }
+    const outcome = await profiled('publish: upload + index', () =>
+      publishPackage(
+        repository.channel(channelName),
+        { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') },
+        { archive: repository.channel('archive'), dryRun, log: (line) => out.log(`  ${line}`) }
+      )
     );
     const say = outcome.status === 'refused' ? out.error : out.log;
     say(`${model.pluginId} ${version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}`);
