@@ -12,13 +12,15 @@ import {
   TargetConfiguration,
 } from '@nx/devkit';
 import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
-import { lstatSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { analyzeFamily, BUILD_FILE, FamilyRecipe, modelInputPaths } from '../lib/family';
 import { pluginFingerprint } from '../lib/fingerprint';
 import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/options';
 import { ModelMetadata, ProvdMetadata, sharedProjectName } from '../lib/metadata';
+import { packageFileName } from '../lib/package';
 import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
+import { FinishedBuild, syncPluginFolders } from '../lib/plugin-folder';
 import { recordFamilies } from '../lib/recipe';
 import { readRunLog, RUN_LOG_ENV, runLogFile, summaryTable } from '../lib/run-log';
 
@@ -254,7 +256,8 @@ function modelTargets(
       dependsOn: ['version'],
       inputs: modelInputs(model, fingerprint),
       // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
-      outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
+      // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (plugin-folder.ts).
+      outputs: [`{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
       metadata: {
         description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
         technologies: TECHNOLOGIES,
@@ -310,8 +313,32 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   process.env[RUN_LOG_ENV] = runLogFile(context.id);
 };
 
-/** After tasks: one table of what moved and where it went. */
-export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
+/**
+ * After tasks: plugin folders back for builds restored from a cache (the folder
+ * is not a cached output, see plugin-folder.ts), then one table of what moved
+ * and where it went.
+ */
+export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async (options, context) => {
+  const { distDir } = normalizeOptions(options);
+  const builds: FinishedBuild[] = [];
+  for (const { task, status } of Object.values(context.taskResults)) {
+    if (task.target.target !== 'build' || !task.hash || !task.projectRoot) continue;
+    if (status !== 'success' && status !== 'local-cache' && status !== 'local-cache-kept-existing' && status !== 'remote-cache') continue;
+    const infoFile = join(context.workspaceRoot, task.projectRoot, PLUGIN_INFO);
+    if (!existsSync(infoFile)) continue; // a family's fan-out target
+    const pluginId = task.target.project;
+    try {
+      const packageFile = join(context.workspaceRoot, distDir, 'packages', packageFileName(pluginId, readPluginInfo(infoFile, infoFile).version));
+      if (existsSync(packageFile)) builds.push({ pluginId, hash: task.hash, fromCache: status !== 'success', packageFile });
+    } catch {
+      // a plugin-info that does not parse failed its build already, with the reason
+    }
+  }
+  try {
+    if (builds.length) await syncPluginFolders(join(context.workspaceRoot, distDir, 'plugins'), builds);
+  } catch (e) {
+    console.warn(`provd: could not unpack plugin folders into ${distDir}/plugins: ${(e as Error).message}`);
+  }
   const table = summaryTable(readRunLog(runLogFile(context.id)));
   if (table) console.log(`\n provd summary\n\n${table}\n`);
 };

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { buildModel } from '../../lib/build';
 import { modelOf, pluginIds, pluginOptions } from '../../lib/context';
@@ -21,4 +22,6 @@ const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
 };
 
 export default executor(build);
-export const batchBuild = batchExecutor(build);
+// One lane more than cores: while a lane copies (I/O, in this process), the
+// other lanes' bzip2 children keep every core compressing.
+export const batchBuild = batchExecutor(build, availableParallelism() + 1);
