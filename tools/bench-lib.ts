@@ -12,6 +12,8 @@ export interface Measure {
   seconds: number;
   /** peak resident memory of the largest process in the tree, MiB */
   peakMiB: number;
+  /** user + system CPU seconds of the whole process tree: steadier than wall time on a busy machine */
+  cpuSeconds: number;
   output: string;
 }
 
@@ -24,11 +26,12 @@ export function measure(ws: TestWorkspace, args: string[], env: Record<string, s
     'import resource,subprocess,sys,time,json\n' +
     't=time.monotonic(); r=subprocess.run(sys.argv[1:], capture_output=True, text=True)\n' +
     'd=time.monotonic()-t\n' +
-    'print(json.dumps({"code":r.returncode,"seconds":d,"maxrss":resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"out":r.stdout+r.stderr}))';
+    'u=resource.getrusage(resource.RUSAGE_CHILDREN)\n' +
+    'print(json.dumps({"code":r.returncode,"seconds":d,"maxrss":u.ru_maxrss,"cpu":u.ru_utime+u.ru_stime,"out":r.stdout+r.stderr}))';
   const r = spawnSync('python3', ['-c', probe, ...args], { cwd: ws.root, env: ws.env(env), encoding: 'utf8', maxBuffer: 256 << 20 });
   const res = JSON.parse(r.stdout);
   if (res.code !== 0) throw new Error(`${args.join(' ')} failed:\n${res.out}`);
-  return { seconds: res.seconds, peakMiB: res.maxrss / 1024, output: res.out };
+  return { seconds: res.seconds, peakMiB: res.maxrss / 1024, cpuSeconds: res.cpu, output: res.out };
 }
 
 export function nxArgs(ws: TestWorkspace, ...args: string[]): string[] {
