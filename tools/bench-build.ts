@@ -8,8 +8,11 @@
  *
  * The reference builder is `pgbuild.py` beside this repository
  * (../shared/reference/pgbuild.py, or PROVD_REFERENCE_BUILDER), timed on the same
- * collection in the same run. Peak memory is the largest RSS of any process
- * of a command (getrusage of the waited children).
+ * collection in the same run, at the first size only. Peak memory is the largest
+ * RSS of any process of a command (getrusage of the waited children); CPU
+ * seconds (user + system of the whole tree) sit beside wall times because they
+ * move less when the machine is shared. Each size uses its own temporary git
+ * workspace (about 170 KB of sources per model: 2400 models write ~400 MB).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
