@@ -810,7 +810,13 @@ export function formatProblem(p: ChannelProblem): string {
 /** Everything provd would reject or be hurt by, per entry; empty means clean. */
 export async function verifyChannel(channel: ChannelBackend): Promise<ChannelProblem[]> {
   const text = await channel.readText(INDEX_FILE);
-  if (text === null) return [{ file: INDEX_FILE, problem: `${channel.location}/${INDEX_FILE} is missing` }];
+  if (text === null) {
+    const files = (await channel.list()).filter((f) => f !== INDEX_FILE);
+    const problem = files.length
+      ? `${channel.location}/${INDEX_FILE} is missing, but the channel holds ${files.length} file(s): provd cannot install from it`
+      : `${channel.location}/${INDEX_FILE} is missing: nothing has been published to ${channel.location}`;
+    return [{ file: INDEX_FILE, problem }];
+  }
   let index: ChannelIndex;
   try {
     index = parseIndex(text, `${channel.location}/${INDEX_FILE}`);
@@ -857,4 +863,45 @@ export async function verifyChannel(channel: ChannelBackend): Promise<ChannelPro
     }
   });
   return problems;
+}
+
+/**
+ * The archive keeps superseded packages and has no index: each file must still be
+ * a package provd could install under the id and version its name carries.
+ */
+export async function verifyArchive(channel: ChannelBackend, knownIds: Iterable<string> = []): Promise<ChannelProblem[]> {
+  const ids = [...knownIds];
+  const problems: ChannelProblem[] = [];
+  await withChannelTempDir(async (tmpDir) => {
+    for (const file of (await channel.list()).filter((f) => f !== INDEX_FILE).sort(compareCodePoints)) {
+      const local = path.join(tmpDir, 'package.tar.bz2');
+      try {
+        if (!(await channel.download(file, local))) continue; // moved away meanwhile
+        const pluginId = archivedPluginId(file, ids);
+        if (!pluginId) {
+          problems.push({ file, problem: 'is not named <plugin-id>-<version>.tar.bz2' });
+          continue;
+        }
+        let pkg: PackageContents;
+        try {
+          pkg = await readPackageOnce(local);
+        } catch (e) {
+          problems.push({ pluginId, file, problem: `is not a readable .tar.bz2 package (${(e as Error).message})` });
+          continue;
+        }
+        for (const problem of packageProblems(pluginId, pkg)) problems.push({ pluginId, file, problem });
+      } finally {
+        await fsp.rm(local, { force: true });
+      }
+    }
+  });
+  return problems;
+}
+
+/** The plugin id an archived file name carries: the longest known id that names it, else the part before the last `-<digit>`. */
+function archivedPluginId(file: string, knownIds: string[]): string | null {
+  const known = knownIds.filter((id) => packageFileVersion(file, id, knownIds) !== null).sort((a, b) => b.length - a.length)[0];
+  if (known) return known;
+  const m = /^(.+?)-(\d[^-]*)\.tar\.bz2$/.exec(file);
+  return m ? m[1] : null;
 }

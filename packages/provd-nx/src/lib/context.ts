@@ -45,6 +45,6 @@ export function bumpOf(option: string | undefined): string {
 }
 
 /** The repository publish/promote/verify work on: option, then nx.json, PROVD_REPOSITORY over both. */
-export function repositoryOf(option: string | undefined, context: ExecutorContext): Repository {
-  return openRepository(repositoryLocation(option ?? pluginOptions(context).repository), context.root);
+export function repositoryOf(option: string | undefined, context: ExecutorContext, opts: { create?: boolean } = {}): Repository {
+  return openRepository(repositoryLocation(option ?? pluginOptions(context).repository), context.root, opts);
 }

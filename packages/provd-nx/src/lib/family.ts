@@ -3,6 +3,7 @@ import { join, posix, relative, resolve, sep } from 'node:path';
 import { parseRsyncArgv, RsyncCopy } from './rsync';
 import type { RecordedCommand, RecordedFamily, RecordedTarget } from './recipe';
 import { PLUGIN_INFO } from './plugin-info';
+import { pluginIdProblem } from './plugin-id';
 
 export const BUILD_FILE = 'build.py';
 
@@ -125,6 +126,8 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
   const copiesByTarget = new Map<RecordedTarget, Array<RecordedCopy | null>>();
   const readers = new Map<string, number>();
   for (const target of targets) {
+    const problem = pluginIdProblem(target.pluginId);
+    if (problem && !target.error) target.error = { message: `${problem}${target.line ? ` (build.py line ${target.line})` : ''}` };
     if (target.error) {
       const detail = target.error.stderr ? `\n${target.error.stderr}` : '';
       throw new RecipeError(

@@ -48,9 +48,10 @@ function mergeBase(root: string, base: string): string {
  */
 export function allChangedFiles(root: string, commit: string): string[] {
   return perRun(`changed\0${root}\0${commit}`, () => {
-    const tracked = git(root, ['diff', '--name-only', '--no-renames', commit]);
-    const untracked = git(root, ['ls-files', '--others', '--exclude-standard']);
-    return [...new Set((tracked + untracked).split('\n').filter(Boolean))].sort();
+    // -z: names git would otherwise quote (non-ASCII, tab, quote, newline) come back as written
+    const tracked = git(root, ['diff', '-z', '--name-only', '--no-renames', commit]);
+    const untracked = git(root, ['ls-files', '-z', '--others', '--exclude-standard']);
+    return [...new Set((tracked + untracked).split('\0').filter(Boolean))].sort();
   });
 }
 

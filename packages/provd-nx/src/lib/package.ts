@@ -28,6 +28,8 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { valid as semverValid } from 'semver';
 import { Parser, type ReadEntry } from 'tar';
+import { checkPluginId } from './plugin-id';
+import { tempSiblingName } from './temp-name';
 
 /** Seconds since the epoch written as the mtime of every entry. */
 export const PACKAGE_MTIME = 0;
@@ -76,7 +78,7 @@ function checkPathComponent(what: string, value: string): void {
 }
 
 export function packageFileName(pluginId: string, version: string): string {
-  checkPathComponent('plugin id', pluginId);
+  checkPluginId(pluginId);
   checkPathComponent('version', version);
   return `${pluginId}-${version}.tar.bz2`;
 }
@@ -437,13 +439,13 @@ export async function createPackage(
   pluginId: string,
   destFile: string,
 ): Promise<{ file: string; size: number; sha1: string }> {
-  checkPathComponent('plugin id', pluginId);
+  checkPluginId(pluginId);
   const root = path.resolve(pluginDir);
   const entries = await listPluginTree(root);
   const file = path.resolve(destFile);
   await fsp.mkdir(path.dirname(file), { recursive: true });
   // Same directory so the rename is atomic; a failed build leaves no package behind.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = path.join(path.dirname(file), tempSiblingName(path.basename(file), `${process.pid}.${randomBytes(6).toString('hex')}.tmp`));
   const hash = createHash('sha1');
   let size = 0;
   try {

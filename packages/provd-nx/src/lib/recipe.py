@@ -15,6 +15,7 @@ Only the standard library is used; python3 >= 3.8 (audit hooks).
 """
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -38,6 +39,28 @@ TWO_PATH_EVENTS = {'os.rename', 'os.replace', 'os.symlink', 'os.link',
 
 class RecipeError(Exception):
     pass
+
+
+# Same rule as plugin-id.ts: an id is one safe path component (folder, package, URL).
+PLUGIN_ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+-]*\Z')
+MAX_PLUGIN_ID_LENGTH = 128
+
+
+def plugin_id_problem(plugin_id):
+    if not isinstance(plugin_id, str) or not plugin_id:
+        return 'plugin id %r must be a non-empty string' % (plugin_id,)
+    if len(plugin_id) > MAX_PLUGIN_ID_LENGTH or not PLUGIN_ID_RE.match(plugin_id) or '..' in plugin_id:
+        return ('plugin id %s is not allowed (letters, digits and . _ + - only, starting with a letter or digit, '
+                "no '..', at most %d characters)" % (json.dumps(plugin_id), MAX_PLUGIN_ID_LENGTH))
+    return None
+
+
+class RecipeExit(Exception):
+    """build.py tried to end the process: an error of the recipe, not a reply."""
+
+
+def refuse_exit(code=0):
+    raise RecipeExit('build.py called os._exit(%r)' % (code,))
 
 
 class Session:
@@ -231,12 +254,14 @@ def load_recipe(family_dir):
     """exec build.py like the reference builder; return {target_id: (fun, plugin_id, std_dirs)}."""
     targets = {}
     order = []
+    lines = {}
 
     def target(target_id, pg_id, std_dirs=True):
         def register(fun):
             if target_id in targets:
                 raise RecipeError("target redefinition for '%s'" % target_id)
             targets[target_id] = (fun, pg_id, std_dirs)
+            lines[target_id] = getattr(getattr(fun, '__code__', None), 'co_firstlineno', None)
             order.append(target_id)
             return fun
         return register
@@ -247,17 +272,33 @@ def load_recipe(family_dir):
     old_cwd = os.getcwd()
     os.chdir(family_dir)
     try:
-        exec(code, {'target': target, '__file__': build_file, '__name__': '__provd_build__'})
+        with exits_refused():
+            exec(code, {'target': target, '__file__': build_file, '__name__': '__provd_build__'})
     finally:
         os.chdir(old_cwd)
-    return targets, order
+    return targets, order, lines
+
+
+class exits_refused:
+    """sys.exit() and os._exit() in a recipe would end recipe.py with no reply."""
+
+    def __enter__(self):
+        self.real_exit = os._exit
+        os._exit = refuse_exit
+
+    def __exit__(self, kind, value, tb):
+        os._exit = self.real_exit
+        if kind is not None and issubclass(kind, SystemExit):
+            raise RecipeExit('build.py called sys.exit(%r)' % (value.code,)).with_traceback(tb)
+        return False
 
 
 def call_target(fun, family_dir, out_dir):
     old_cwd = os.getcwd()
     os.chdir(family_dir)
     try:
-        fun(out_dir)
+        with exits_refused():
+            fun(out_dir)
     finally:
         os.chdir(old_cwd)
 
@@ -297,12 +338,20 @@ def run_session(fun, family_dir, out_dir, running):
 
 
 def record_family(family_dir, scratch):
-    targets, order = load_recipe(family_dir)
+    targets, order, lines = load_recipe(family_dir)
     result = []
     for target_id in order:
         fun, plugin_id, std_dirs = targets[target_id]
         entry = {'targetId': target_id, 'pluginId': plugin_id, 'stdDirs': bool(std_dirs),
-                 'function': getattr(fun, '__name__', '?')}
+                 'function': getattr(fun, '__name__', '?'), 'line': lines.get(target_id)}
+        problem = plugin_id_problem(plugin_id)
+        if problem:
+            # checked before the id becomes a folder name anywhere
+            entry['pluginId'] = str(plugin_id)
+            where = ' (build.py line %d)' % entry['line'] if entry['line'] else ''
+            entry['error'] = {'message': problem + where}
+            result.append(entry)
+            continue
         out_dir = os.path.join(tempfile.mkdtemp(dir=scratch), str(plugin_id))
         os.makedirs(out_dir)
         try:
@@ -348,10 +397,13 @@ def do_build(request):
     sys.addaudithook(audit)
     family_dir = os.path.realpath(request['family'])
     out_dir = os.path.abspath(request['out'])
-    targets, _ = load_recipe(family_dir)
+    targets, _, _ = load_recipe(family_dir)
     if request['targetId'] not in targets:
         return {'error': {'message': "no target '%s' in build.py" % request['targetId']}}
     fun, plugin_id, std_dirs = targets[request['targetId']]
+    problem = plugin_id_problem(plugin_id)
+    if problem:
+        return {'error': {'message': problem}}
     os.makedirs(out_dir)
     try:
         session = run_session(fun, family_dir, out_dir, running=True)
@@ -370,12 +422,15 @@ def main():
     sys.stdout = sys.stderr
     request = json.load(sys.stdin)
     mode = request.get('mode')
-    if mode == 'record':
-        reply = do_record(request)
-    elif mode == 'build':
-        reply = do_build(request)
-    else:
-        reply = {'error': {'message': 'unknown mode %r' % mode}}
+    try:
+        if mode == 'record':
+            reply = do_record(request)
+        elif mode == 'build':
+            reply = do_build(request)
+        else:
+            reply = {'error': {'message': 'unknown mode %r' % mode}}
+    except Exception as exc:
+        reply = {'error': format_error(exc)}
     with os.fdopen(reply_fd, 'w') as out:
         out.write(json.dumps(reply))
 

@@ -29,6 +29,8 @@ export interface RecordedTarget {
   pluginId: string;
   stdDirs: boolean;
   function: string;
+  /** the line of build.py where the target function starts */
+  line?: number | null;
   /** 'commands': the recorded commands are the whole recipe; 'python': the function must run for real */
   replay?: 'commands' | 'python';
   /** the scratch output path the function was given while recording */
@@ -55,7 +57,7 @@ export class PythonMissingError extends Error {
 }
 
 /** Run recipe.py with a JSON request and return its JSON reply. */
-export function runRecipeScript<T>(request: object, opts: { inheritStderr?: boolean } = {}): Promise<T> {
+export function runRecipeScript<T>(request: object, opts: { inheritStderr?: boolean; what: string }): Promise<T> {
   const python = pythonCommand();
   return new Promise<T>((resolve, reject) => {
     const child = spawn(python, [RECIPE_SCRIPT], {
@@ -76,7 +78,7 @@ export function runRecipeScript<T>(request: object, opts: { inheritStderr?: bool
       } catch {
         reject(
           new Error(
-            `${python} ${RECIPE_SCRIPT} exited with code ${code} and no reply:\n${Buffer.concat(err).toString('utf8')}`
+            `${opts.what}: ${python} ${RECIPE_SCRIPT} exited with code ${code} and no reply:\n${Buffer.concat(err).toString('utf8')}`
           )
         );
       }
@@ -91,7 +93,7 @@ export async function recordFamilies(familyDirs: string[]): Promise<Record<strin
   const reply = await runRecipeScript<{ families: Record<string, RecordedFamily> }>({
     mode: 'record',
     families: familyDirs,
-  });
+  }, { what: `recording ${familyDirs.map((d) => join(d, 'build.py')).join(', ')}` });
   return reply.families;
 }
 
@@ -103,5 +105,8 @@ export interface PythonBuildResult {
 
 /** Run one target for real into outDir (which must not exist), standard dirs included. */
 export function buildTargetWithPython(familyDir: string, targetId: string, outDir: string): Promise<PythonBuildResult> {
-  return runRecipeScript<PythonBuildResult>({ mode: 'build', family: familyDir, targetId, out: outDir }, { inheritStderr: true });
+  return runRecipeScript<PythonBuildResult>(
+    { mode: 'build', family: familyDir, targetId, out: outDir },
+    { inheritStderr: true, what: `running target '${targetId}' of ${join(familyDir, 'build.py')}` }
+  );
 }

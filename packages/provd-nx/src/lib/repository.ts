@@ -14,6 +14,11 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tempSiblingName } from './temp-name';
+import { fetchTimed, type TimedResponse } from './http-fetch';
+import { timeoutSeconds, TIMEOUT_ENV } from './timeouts';
 
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
@@ -95,21 +100,27 @@ export function locationKind(location: string): LocationKind {
   return 'local';
 }
 
-export function openRepository(location: string, workspaceRoot: string): Repository {
+export interface OpenOptions {
+  /** create the repository when it does not exist (it always may be for the workspace's default dist/repository) */
+  create?: boolean;
+}
+
+export function openRepository(location: string, workspaceRoot: string, opts: OpenOptions = {}): Repository {
   const kind = locationKind(location);
   let make: (name: ChannelName) => ChannelBackend;
   let printable: string;
   if (kind === 'local') {
     const root = path.resolve(workspaceRoot, location);
     printable = root;
-    make = (name) => new LocalChannel(path.join(root, name));
+    const createRepository = opts.create === true || root === path.resolve(workspaceRoot, DEFAULT_REPOSITORY);
+    make = (name) => new LocalChannel(path.join(root, name), { createRepository });
   } else if (kind === 'http') {
     const { url, headers, printable: p } = splitHttpCredentials(location);
     printable = p;
     make = (name) => new HttpChannel(`${url.replace(/\/+$/, '')}/${name}`, headers, `${p.replace(/\/+$/, '')}/${name}`);
   } else {
     printable = location;
-    make = (name) => new RsyncChannel(remoteJoin(location, name), kind);
+    make = (name) => new RsyncChannel(remoteJoin(location, name), kind, { createRepository: opts.create === true });
   }
   const channels = new Map<ChannelName, ChannelBackend>();
   return {
@@ -222,7 +233,8 @@ function timeoutError(what: string, timeoutMs: number, holder: Partial<LockInfo>
 }
 
 function tempName(name: string, suffix = 'tmp'): string {
-  return `.${name}~${process.pid}~${HOST_TAG}~${randomBytes(6).toString('hex')}.${suffix}`;
+  // '.' + name + '.' + tail, so TEMP_RE finds the owner whatever the name's length
+  return tempSiblingName(name, `~${process.pid}~${HOST_TAG}~${randomBytes(6).toString('hex')}.${suffix}`);
 }
 
 const TEMP_RE = /^\..*~(\d+)~([^~]*)~[0-9a-f]+\.(tmp|broken)$/;
@@ -240,8 +252,33 @@ async function fsyncPath(p: string, flags: string): Promise<void> {
   }
 }
 
+/** A write to a repository that does not exist: a typo must not create a new, partial repository. */
+export class RepositoryMissingError extends Error {
+  constructor(location: string) {
+    super(
+      `the repository ${location} does not exist: check PROVD_REPOSITORY or the repository option; ` +
+        'to start a new repository there, pass --create-repository (or run nx run provd-repository:init-repository)',
+    );
+    this.name = 'RepositoryMissingError';
+  }
+}
+
+export interface ChannelOptions {
+  /** create the repository folder (the channel's parent) when it does not exist */
+  createRepository?: boolean;
+}
+
 export class LocalChannel implements ChannelBackend {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: ChannelOptions = { createRepository: true },
+  ) {}
+
+  /** The channel folder, created on first write; its repository only when allowed. */
+  private async ensureDir(): Promise<void> {
+    if (!this.options.createRepository && !fs.existsSync(path.dirname(this.dir))) throw new RepositoryMissingError(path.dirname(this.dir));
+    await fsp.mkdir(this.dir, { recursive: true });
+  }
 
   get location(): string {
     return this.dir;
@@ -288,7 +325,7 @@ export class LocalChannel implements ChannelBackend {
   /** Writes a complete, fsynced temp file next to `name`, then `place`s it. */
   private async writeVia(name: string, fill: (tmp: string) => Promise<void>, opts: UploadOptions = {}): Promise<void> {
     const dest = this.file(name);
-    await fsp.mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     await this.sweepTemps();
     const tmp = path.join(this.dir, tempName(name));
     try {
@@ -335,7 +372,7 @@ export class LocalChannel implements ChannelBackend {
     const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
     const lockPath = path.join(this.dir, LOCK_FILE);
-    await fsp.mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + timeoutMs;
     let lastHolder: Partial<LockInfo> | null = null;
@@ -492,9 +529,27 @@ function runRsync(args: string[]): Promise<RsyncResult> {
   });
 }
 
-/** rsync exits 23 ("partial transfer") when the source path does not exist. */
+/**
+ * rsync exits 23 ("partial transfer") when the source path does not exist, and 24
+ * when it vanished during the transfer (a lock released, an index swapped by another
+ * publisher): either way the file is not there now.
+ */
 function isMissing(r: RsyncResult): boolean {
-  return r.code === 23 && /No such file or directory/.test(r.stderr);
+  return (r.code === 23 && /No such file or directory/.test(r.stderr)) || r.code === 24;
+}
+
+/** RSYNC_RSH (or ssh) with connect and keep-alive timeouts appended: ssh keeps the first value given, so the user's own win. */
+function sshCommand(seconds: number): string {
+  const base = process.env.RSYNC_RSH?.trim() || 'ssh';
+  if (!/^(\S*\/)?ssh(\s|$)/.test(base)) return base;
+  return `${base} -o ConnectTimeout=${seconds} -o ServerAliveInterval=${seconds} -o ServerAliveCountMax=1`;
+}
+
+/** The host part of `user@host:path` or `rsync://host[:port]/module`, for messages. */
+function remoteHost(remote: string): string {
+  const daemon = /^rsync:\/\/([^/]+)/i.exec(remote);
+  if (daemon) return daemon[1];
+  return remote.slice(0, remote.indexOf(':')) || remote;
 }
 
 let mkpathSupport: Promise<boolean> | undefined;
@@ -517,7 +572,10 @@ export class RsyncChannel implements ChannelBackend {
     /** `user@host:path/<channel>` or `rsync://host[:port]/module/path/<channel>`. */
     readonly remote: string,
     private readonly kind: 'ssh' | 'rsyncd',
+    private readonly options: ChannelOptions = { createRepository: true },
   ) {}
+
+  private folderReady: Promise<void> | undefined;
 
   get location(): string {
     return this.remote;
@@ -528,12 +586,25 @@ export class RsyncChannel implements ChannelBackend {
   }
 
   private async rsync(args: string[]): Promise<RsyncResult> {
-    const common = ['--no-motd', '--timeout=120'];
-    if (this.kind === 'rsyncd') common.push('--contimeout=30');
+    const seconds = Math.ceil(timeoutSeconds());
+    // --timeout: I/O; --contimeout: the daemon's connect; ssh's own options for its connect and liveness
+    const common = ['--no-motd', `--timeout=${seconds}`];
+    if (this.kind === 'rsyncd') common.push(`--contimeout=${seconds}`);
+    else common.push('-e', sshCommand(seconds));
     return runRsync([...common, ...args]);
   }
 
   private fail(what: string, r: RsyncResult): Error {
+    const seconds = Math.ceil(timeoutSeconds());
+    const host = remoteHost(this.remote);
+    // 30: no data within --timeout; 35: the daemon did not answer; 255: ssh gave up connecting
+    const timedOut =
+      r.code === 30 || /timeout in data send\/receive/i.test(r.stderr)
+        ? `no data from ${host} for ${seconds} s`
+        : r.code === 35 || /timed out|timeout/i.test(r.stderr)
+          ? `could not connect to ${host} within ${seconds} s`
+          : null;
+    if (timedOut) return new Error(`rsync ${what} timed out: ${timedOut} (${TIMEOUT_ENV} sets the limit): ${r.stderr.trim()}`);
     return new Error(`rsync ${what} failed (exit ${r.code}): ${r.stderr.trim()}`);
   }
 
@@ -559,6 +630,8 @@ export class RsyncChannel implements ChannelBackend {
 
   async list(): Promise<string[]> {
     const r = await this.rsync(['--list-only', `${this.remote}/`]);
+    // a file that vanished while listed (exit 24) is simply not listed
+    if (r.code === 24) return parseRsyncListing(r.stdout);
     if (isMissing(r)) return [];
     if (r.code !== 0) throw this.fail(`listing of ${this.remote}`, r);
     return parseRsyncListing(r.stdout);
@@ -568,8 +641,9 @@ export class RsyncChannel implements ChannelBackend {
     // rsync writes a temp file next to the target and renames it: readers never see a partial file.
     const args = ['-I', '-p', '--chmod=F644'];
     if (opts.ifAbsent) args.push('--ignore-existing');
-    if (await rsyncHasMkpath()) args.push('--mkpath');
-    else await this.ensureFolder();
+    // --mkpath would create a whole new repository on a typo: only when asked
+    if (this.options.createRepository && (await rsyncHasMkpath())) args.push('--mkpath');
+    else await (this.folderReady ??= this.ensureFolder().catch((e) => ((this.folderReady = undefined), Promise.reject(e))));
     const r = await this.rsync([...args, path.resolve(localFile), this.remoteFile(name)]);
     if (r.code !== 0) throw this.fail(`upload to ${this.remoteFile(name)}`, r);
   }
@@ -579,6 +653,8 @@ export class RsyncChannel implements ChannelBackend {
     await this.withTempDir(async (dir) => {
       await fsp.chmod(dir, 0o755); // a new folder takes this mode: web servers must be able to read it
       const r = await this.rsync(['-d', '--exclude=*', `${dir}/`, `${this.remote}/`]);
+      // only the last component is made: a missing repository folder fails here
+      if (r.code !== 0 && /No such file or directory/.test(r.stderr)) throw new RepositoryMissingError(this.remote.replace(/\/[^/]*$/, ''));
       if (r.code !== 0) throw this.fail(`creating ${this.remote}`, r);
     });
   }
@@ -704,8 +780,9 @@ export class HttpChannel implements ChannelBackend {
     return `${this.url}/${encodeURIComponent(checkName(name))}`;
   }
 
-  private async get(name: string): Promise<Response | null> {
-    const res = await fetch(this.fileUrl(name), { headers: this.headers });
+  private async get(name: string): Promise<TimedResponse | null> {
+    const got = await fetchTimed(this.fileUrl(name), { headers: this.headers }, `${this.location}/${name}`);
+    const res = got.response;
     if (res.status === 404 || res.status === 410) {
       await res.body?.cancel();
       return null;
@@ -714,21 +791,24 @@ export class HttpChannel implements ChannelBackend {
       await res.body?.cancel();
       throw new Error(`GET ${this.location}/${name}: HTTP ${res.status} ${res.statusText}`);
     }
-    return res;
+    return got;
   }
 
   async readText(name: string): Promise<string | null> {
-    const res = await this.get(name);
-    return res ? res.text() : null;
+    const got = await this.get(name);
+    if (!got) return null;
+    const chunks: Buffer[] = [];
+    for await (const chunk of got.body()) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   async download(name: string, localFile: string): Promise<boolean> {
-    const res = await this.get(name);
-    if (!res) return false;
-    const data = Buffer.from(await res.arrayBuffer());
+    const got = await this.get(name);
+    if (!got) return false;
+    // streamed to disk: memory stays at one chunk whatever the package size
     const tmp = path.join(path.dirname(path.resolve(localFile)), tempName(path.basename(localFile)));
     try {
-      await fsp.writeFile(tmp, data, { flag: 'wx' });
+      await pipeline(Readable.from(got.body()), fs.createWriteStream(tmp, { flags: 'wx' }));
       await fsp.rename(tmp, localFile);
     } finally {
       await fsp.rm(tmp, { force: true });

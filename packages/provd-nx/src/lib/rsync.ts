@@ -11,6 +11,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
+import { tempSiblingName } from './temp-name';
 
 export interface RsyncFilterRule {
   action: 'include' | 'exclude';
@@ -663,7 +664,7 @@ class Receiver {
       mode = this.copy.perms ? Number(src.mode) & MODE_BITS : Number(src.mode) & 0o777 & ~this.umask;
     }
     // Like rsync: write a temp file next to the target, set its attributes, rename it into place.
-    const tmp = path.join(path.dirname(dst), `.${path.basename(dst)}.${randomBytes(4).toString('hex')}`);
+    const tmp = path.join(path.dirname(dst), tempSiblingName(path.basename(dst), randomBytes(4).toString('hex')));
     try {
       await fs.copyFile(entry.abs, tmp, fsConstants.COPYFILE_EXCL);
       await this.finishAttrs(tmp, entry, null, mode, false);

@@ -199,6 +199,15 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
       technologies: TECHNOLOGIES,
     },
     targets: {
+      'init-repository': {
+        executor: `${PLUGIN_NAME}:init-repository`,
+        cache: false,
+        inputs: [],
+        metadata: {
+          description: 'Create the repository (testing and stable with empty indexes); publish refuses a repository that does not exist, except the default dist/repository',
+          technologies: TECHNOLOGIES,
+        },
+      },
       verify: {
         executor: `${PLUGIN_NAME}:verify`,
         cache: false,

@@ -29,7 +29,7 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     // What provd will read is the plugin-info inside the package (parsed once: publish checks it again).
     const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
     if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
-    const repository = repositoryOf(options.repository, context);
+    const repository = repositoryOf(options.repository, context, { create: options.createRepository });
     const channelName = options.channel ?? 'testing';
     const outcome = await publishPackage(
       repository.channel(channelName),
