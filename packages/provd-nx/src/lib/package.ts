@@ -30,6 +30,7 @@ import { valid as semverValid } from 'semver';
 import { Parser, type ReadEntry } from 'tar';
 import { checkPluginId } from './plugin-id';
 import { tempSiblingName } from './temp-name';
+import { decodeName } from './file-name';
 
 /** Seconds since the epoch written as the mtime of every entry. */
 export const PACKAGE_MTIME = 0;
@@ -312,15 +313,6 @@ async function* tarStream(
 // ---------------------------------------------------------------------------
 // I/O
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-
-function decodeName(raw: Buffer, where: string): string {
-  try {
-    return utf8Strict.decode(raw);
-  } catch {
-    throw new Error(`${where}: name is not valid UTF-8`);
-  }
-}
 
 export async function listPluginTree(pluginDir: string): Promise<PackageEntry[]> {
   const root = path.resolve(pluginDir);

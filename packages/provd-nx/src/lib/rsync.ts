@@ -12,6 +12,7 @@ import type { BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { tempSiblingName } from './temp-name';
+import { decodeName } from './file-name';
 
 export interface RsyncFilterRule {
   action: 'include' | 'exclude';
@@ -504,7 +505,11 @@ class Lister {
   }
 
   private async readDir(dir: Entry): Promise<void> {
-    const dirents = await fs.readdir(dir.abs, { withFileTypes: true });
+    // names read as bytes: one that is not UTF-8 is named as such, not reported missing
+    const dirents = (await fs.readdir(dir.abs, { withFileTypes: true, encoding: 'buffer' })).map((d) => ({
+      name: decodeName(d.name, path.join(dir.abs, d.name.toString('latin1'))),
+      isDirectory: () => d.isDirectory(),
+    }));
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const d of dirents) {
       const name = dir.name === '.' ? d.name : `${dir.name}/${d.name}`;
