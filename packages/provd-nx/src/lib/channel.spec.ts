@@ -48,7 +48,7 @@ import { publishPackage, readPackageOnce } from ${JSON.stringify(path.join(__dir
 import { openRepository } from ${JSON.stringify(path.join(__dirname, 'repository'))};
 async function main(): Promise<void> {
   const [repo, pluginId, version, packageFile, infoFile, archive, gate] = process.argv.slice(2);
-  const repository = openRepository(repo, process.cwd());
+  const repository = openRepository(repo, process.cwd(), { create: true });
   await readPackageOnce(packageFile); // the kill window then covers the channel writes
   process.stdout.write('ready\\n');
   if (gate === 'gate') await new Promise((resolve) => process.stdin.once('data', resolve)); // wait for "go"
@@ -239,7 +239,7 @@ describe('index JSON', () => {
 
 describe('publishPackage into a local channel', () => {
   const repoDir = () => tmp('repo-publish');
-  const repo = () => openRepository(repoDir(), REPO_ROOT);
+  const repo = () => openRepository(repoDir(), REPO_ROOT, { create: true });
 
   it('publishes, then reports already-published without writing, then refuses other bytes', async () => {
     const testing = repo().channel('testing');
@@ -360,7 +360,7 @@ describe('publishPackage into a local channel', () => {
 
   it('stays consistent when publishers are SIGKILLed at random moments, and a rerun completes', async () => {
     const dir = tmp('repo-kill');
-    const repository = openRepository(dir, REPO_ROOT);
+    const repository = openRepository(dir, REPO_ROOT, { create: true });
     const testing = repository.channel('testing');
     const archive = repository.channel('archive');
     const big = tmp('firmware.bin');

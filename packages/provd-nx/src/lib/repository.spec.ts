@@ -266,7 +266,7 @@ describe('HTTP: what provd sees', () => {
   const served = () => tmp('served');
 
   beforeAll(async () => {
-    const repo = openRepository(served(), REPO_ROOT);
+    const repo = openRepository(served(), REPO_ROOT, { create: true });
     for (const [id, v] of [['xivo-http-a', '1.0.0'], ['xivo-http-b', '2.1.0']] as const) {
       expect((await publishPackage(repo.channel('testing'), request(await buildPackage(id, v)))).status).toBe('published');
     }
@@ -350,7 +350,7 @@ async function hashes(dir: string): Promise<Record<string, string>> {
 
 /** Publish, republish, refuse, supersede + archive, verify: the same story on any writable backend. */
 async function publishStory(repoLocation: string, folder: string): Promise<void> {
-  const repo = openRepository(repoLocation, REPO_ROOT);
+  const repo = openRepository(repoLocation, REPO_ROOT, { create: true });
   const testing = repo.channel('testing');
   const archive = repo.channel('archive');
   const v1 = await buildPackage('xivo-remote', '1.0.0');
@@ -417,7 +417,7 @@ describe('rsync daemon', () => {
   });
 
   it('moves files like the local backend', async () => {
-    const ch = openRepository(`${url}/basics`, REPO_ROOT).channel('testing');
+    const ch = openRepository(`${url}/basics`, REPO_ROOT, { create: true }).channel('testing');
     expect(await ch.list()).toEqual([]);
     await backendBasics(ch, path.join(moduleDir(), 'basics', 'testing'));
   });
@@ -427,7 +427,7 @@ describe('rsync daemon', () => {
   });
 
   it('locks best effort: a second locker times out, a stale or dead lock is broken', async () => {
-    const ch = openRepository(`${url}/locks`, REPO_ROOT).channel('testing');
+    const ch = openRepository(`${url}/locks`, REPO_ROOT, { create: true }).channel('testing');
     const release = await ch.lock('first', { staleMs: 60_000 });
     await expect(ch.lock('second', { timeoutMs: 800 })).rejects.toThrow(/timed out after 800 ms .* held by first \(pid \d+/);
     await release();
@@ -461,7 +461,7 @@ describe('rsync over ssh (RSYNC_RSH shim)', () => {
 
   it('moves files like the local backend', async () => {
     const folder = tmp('ssh-basics');
-    const ch = openRepository(`deploy@mirror.example:${folder}`, REPO_ROOT).channel('stable');
+    const ch = openRepository(`deploy@mirror.example:${folder}`, REPO_ROOT, { create: true }).channel('stable');
     await backendBasics(ch, path.join(folder, 'stable'));
   });
 
