@@ -22,7 +22,13 @@ function step(title: string, args: string[]): void {
 }
 
 async function main() {
-  provdConsumerPath(); // fail before building when the real provd client is missing
+  try {
+    provdConsumerPath(); // fail before building when the real provd client is missing
+  } catch (e) {
+    console.error(`demo: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
   step('version, build and publish every plugin to the testing channel', ['run-many', '-t', 'publish', '--outputStyle=static']);
   step('verify the testing channel', ['run', 'provd-repository:verify']);
   const server = await serveFolder(join(root, 'dist', 'repository'));
