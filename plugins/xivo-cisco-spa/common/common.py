@@ -53,7 +53,7 @@ class BaseCiscoDHCPDeviceInfoExtractor:
 class BaseCiscoHTTPDeviceInfoExtractor:
     # "Linksys/SPA-942-6.1.5(a) (88019FA42805)", "Cisco/SPA2102-5.2.12 (000E08D1C2E3)(FM00F1234567)"
     _UA_REGEX = re.compile(
-        r'^(?:Linksys|Cisco)/([\w-]+?)-(\d[^\s]*) (?:\(([\dA-F]{12})\))?\(?(\w+)\)?$'
+        r'^(?:Linksys|Cisco)/([\w-]+?)-(\d+\.[^\s]*) (?:\(([\dA-F]{12})\))?\(?(\w+)\)?$'
     )
     _PATH_REGEX = re.compile(r'\b(?:spa|PAP)([\da-fA-F]{12})\.xml$')
 
