@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../src/lib/build';
-import { analyzeFamily } from '../src/lib/family';
-import { recordFamilies } from '../src/lib/recipe';
 import { REPO_ROOT } from './workspace';
+import { recordFamilies } from '../src/recipe/recipe';
+import { analyzeFamily } from '../src/recipe/family';
+import { buildModel } from '../src/model/build';
 
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { publishPackage, readPackageOnce } from '../../lib/channel';
-import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
-import { packageFileName } from '../../lib/package';
-import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
-import { plannedVersion, recordRun } from '../../lib/run-log';
-import { batchExecutor, executor, TaskBody } from '../../lib/task';
+import { readPackageOnce } from '../../channel/package-cache';
+import { publishPackage } from '../../channel/publish';
+import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
+import { packageFileName } from '../../package/naming';
+import { PLUGIN_INFO, readPluginInfo } from '../../model/plugin-info';
+import { plannedVersion, recordRun } from '../../utils/run-log';
+import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { PublishExecutorSchema } from './schema';
 
 const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {

@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { formatProblem, verifyChannel } from '../../lib/channel';
-import { repositoryOf } from '../../lib/context';
+import { formatProblem, verifyChannel } from '../../channel/verify';
+import { repositoryOf } from '../../utils/context';
 import type { VerifyExecutorSchema } from './schema';
 
 export default async function verifyExecutor(options: VerifyExecutorSchema, context: ExecutorContext) {

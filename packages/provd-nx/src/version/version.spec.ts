@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { modelInputPaths } from './family';
 import { nextVersion } from './version';
+import { modelInputPaths } from '../recipe/family';
 
 describe('version rules', () => {
   it('bumps patch, minor, major, or sets an exact version', () => {

@@ -3,8 +3,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isExcluded, parseRsyncArgv, RsyncCopyError, runRsyncCopy } from './rsync';
-import type { RsyncFilterRule } from './rsync';
+import { runRsyncCopy, RsyncCopyError } from './receiver';
+import { isExcluded } from './filter';
+import { RsyncFilterRule, parseRsyncArgv } from './argv';
 
 const inc = (pattern: string): RsyncFilterRule => ({ action: 'include', pattern });
 const exc = (pattern: string): RsyncFilterRule => ({ action: 'exclude', pattern });

@@ -5,17 +5,11 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PACKAGE_MTIME,
-  type PackageEntry,
-  comparePaths,
-  createPackage,
-  listPluginTree,
-  packageFileName,
-  readPackage,
-  resolveSymlinkInTree,
-  sha1File,
-} from './package';
+import { comparePaths, PackageEntry, resolveSymlinkInTree, listPluginTree } from './tree';
+import { PACKAGE_MTIME } from './tar';
+import { sha1File, readPackage } from './read';
+import { packageFileName } from './naming';
+import { createPackage } from './create';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const PLUGIN_ID = 'acme-phones-1.0';
@@ -228,7 +222,7 @@ describe('createPackage', () => {
         const abs = path.join(root, n.path);
         if (n.kind === 'symlink') fs.lutimesSync(abs, t, t); else fs.utimesSync(abs, t, t);
       }
-      const { createPackage } = require(${JSON.stringify(path.join(__dirname, 'package.ts'))});
+      const { createPackage } = require(${JSON.stringify(path.join(__dirname, 'create.ts'))});
       createPackage(root, id, dest).then(
         (r) => console.log(JSON.stringify(r)),
         (e) => { console.error(e); process.exit(1); });

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordedTarget } from './recipe';
 import { analyzeFamily } from './family';
-import type { RecordedTarget } from './recipe';
 
 const rsync = (src: string, out = '/out/x'): RecordedTarget['commands'] extends (infer C)[] | undefined ? C : never => ({
   argv: ['rsync', '-rlp', '--exclude', '.*', src, out],

@@ -1,8 +1,9 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { ModelMetadata, ProvdMetadata } from './metadata';
-import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from './options';
+import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from './options';
 import { PLUGIN_NAME } from './names';
-import { openRepository, Repository, repositoryLocation } from './repository';
+import { openRepository, repositoryLocation } from '../repository/open';
+import { Repository } from '../repository/backend';
+import { ModelMetadata, ProvdMetadata } from '../model/model';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
 export function modelOf(context: ExecutorContext): ModelMetadata {

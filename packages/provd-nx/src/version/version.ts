@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { inc, valid } from 'semver';
-import { modelInputPaths } from './family';
-import { changedFiles, resolveBase, showFile } from './git';
-import type { ModelMetadata } from './metadata';
-import { parsePluginInfo, PLUGIN_INFO, withVersion } from './plugin-info';
+import { resolveBase, changedFiles, showFile } from './git';
+import { modelInputPaths } from '../recipe/family';
+import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
+import { ModelMetadata } from '../model/model';
 
 export type Bump = 'patch' | 'minor' | 'major' | string;
 

@@ -7,18 +7,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INDEX_FILE, parseIndex, publishPackage, verifyChannel } from './channel';
-import { createPackage, packageFileName, sha1File } from './package';
-import {
-  type ChannelBackend,
-  HTTP_READ_ONLY,
-  LOCK_FILE,
-  LocalChannel,
-  locationKind,
-  openRepository,
-  parseRsyncListing,
-  repositoryLocation,
-} from './repository';
+import { parseRsyncListing } from './rsync';
+import { repositoryLocation, locationKind, openRepository } from './open';
+import { LOCK_FILE } from './lock';
+import { LocalChannel } from './local';
+import { HTTP_READ_ONLY } from './http';
+import { ChannelBackend } from './backend';
+import { sha1File } from '../package/read';
+import { packageFileName } from '../package/naming';
+import { createPackage } from '../package/create';
+import { verifyChannel } from '../channel/verify';
+import { publishPackage } from '../channel/publish';
+import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const execFileAsync = promisify(execFile);
@@ -207,7 +207,7 @@ describe('local lock', () => {
 
   it('waits for a live holder in another process, then times out naming it', async () => {
     const ch = new LocalChannel(path.join(lockDir(), 'live'));
-    const script = `const { LocalChannel } = require(${JSON.stringify(path.join(__dirname, 'repository'))});
+    const script = `const { LocalChannel } = require(${JSON.stringify(path.join(__dirname, 'local'))});
 new LocalChannel(${JSON.stringify(ch.dir)}).lock('holder in CI job 42', { staleMs: 600 }).then(() => console.log('locked'));
 setInterval(() => {}, 1000);`;
     const holder: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,4 +1,4 @@
-import type { ModelRecipe } from './family';
+import { ModelRecipe } from '../recipe/family';
 
 /** What the plugin keeps in project metadata, so executors and dependencies need not re-read recipes. */
 export type ProvdMetadata =

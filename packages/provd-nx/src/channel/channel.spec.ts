@@ -1,3 +1,4 @@
+import { parseJson, serializeJson } from './python-json';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -6,26 +7,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  INDEX_FILE,
-  JsonNumber,
-  type JsonObject,
-  REQUIRED_INDEX_KEYS,
-  copyEntry,
-  entryPluginInfo,
-  indexEntry,
-  isJsonObject,
-  parseIndex,
-  parseJson,
-  publishPackage,
-  readPackageOnce,
-  serializeIndex,
-  serializeJson,
-  supersededFiles,
-  verifyChannel,
-} from './channel';
-import { packageFileVersion, createPackage, packageFileName, sha1File } from './package';
-import { LocalChannel, openRepository } from './repository';
+import { verifyChannel } from './verify';
+import { isJsonObject, JsonObject, JsonNumber } from './python-json';
+import { publishPackage, copyEntry } from './publish';
+import { serializeIndex, parseIndex, supersededFiles, INDEX_FILE, indexEntry, REQUIRED_INDEX_KEYS, entryPluginInfo } from './plugins-db';
+import { readPackageOnce } from './package-cache';
+import { openRepository } from '../repository/open';
+import { LocalChannel } from '../repository/local';
+import { sha1File } from '../package/read';
+import { packageFileName, packageFileVersion } from '../package/naming';
+import { createPackage } from '../package/create';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const execFileAsync = promisify(execFile);
@@ -44,8 +35,9 @@ beforeAll(async () => {
   await fsp.writeFile(
     childScript,
     `import { readFileSync } from 'node:fs';
-import { publishPackage, readPackageOnce } from ${JSON.stringify(path.join(__dirname, 'channel'))};
-import { openRepository } from ${JSON.stringify(path.join(__dirname, 'repository'))};
+import { publishPackage } from ${JSON.stringify(path.join(__dirname, 'publish'))};
+import { readPackageOnce } from ${JSON.stringify(path.join(__dirname, 'package-cache'))};
+import { openRepository } from ${JSON.stringify(path.join(__dirname, '..', 'repository', 'open'))};
 async function main(): Promise<void> {
   const [repo, pluginId, version, packageFile, infoFile, archive, gate] = process.argv.slice(2);
   const repository = openRepository(repo, process.cwd());

@@ -1,10 +1,11 @@
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { isWithin, type ModelRecipe } from './family';
-import { createPackage, packageFileName, packageFileVersion } from './package';
 import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
-import { buildTargetWithPython } from './recipe';
-import { runRsyncCopy } from './rsync';
+import { runRsyncCopy } from '../rsync/receiver';
+import { buildTargetWithPython } from '../recipe/recipe';
+import { ModelRecipe, isWithin } from '../recipe/family';
+import { packageFileName, packageFileVersion } from '../package/naming';
+import { createPackage } from '../package/create';
 
 /** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
 export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findTopLevelString, parsePluginInfo, withVersion } from './plugin-info';
+import { withVersion, findTopLevelString, parsePluginInfo } from './plugin-info';
 
 const INFO = `{
     "description": "A \\"quoted\\" \\\\ version: 9.9.9",

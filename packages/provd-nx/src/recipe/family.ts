@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { parseRsyncArgv, RsyncCopy } from './rsync';
-import type { RecordedCommand, RecordedFamily, RecordedTarget } from './recipe';
-import { PLUGIN_INFO } from './plugin-info';
+import { RecordedCommand, RecordedTarget, RecordedFamily } from './recipe';
+import { RsyncCopy, parseRsyncArgv } from '../rsync/argv';
+import { PLUGIN_INFO } from '../model/plugin-info';
 
 export const BUILD_FILE = 'build.py';
 

@@ -1,0 +1,34 @@
+import {
+  PostTasksExecution,
+  PreTasksExecution
+} from '@nx/devkit';
+import { RUN_LOG_ENV, runLogFile, summaryTable, readRunLog } from '../utils/run-log';
+import { ProvdPluginOptions } from '../utils/options';
+
+/**
+ * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
+ * to the version executors, and open this run's log for the summary table.
+ */
+export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  // Always set, so a long-lived worker never carries one run's flags into the next.
+  // --bump and --dry-run reach the version tasks that publish depends on this way,
+  // without becoming build overrides (which would change build hashes).
+  process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
+  process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
+  process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
+  process.env[RUN_LOG_ENV] = runLogFile(context.id);
+};
+
+/** After tasks: one table of what moved and where it went. */
+export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  const table = summaryTable(readRunLog(runLogFile(context.id)));
+  if (table) console.log(`\n provd summary\n\n${table}\n`);
+};
+
+function argValue(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}
