@@ -3,14 +3,13 @@
  * a refactoring that changes a package's bytes fails here. When the sample plugins
  * themselves change, update PINS (the one table) with the values this spec prints.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './workspace';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, useTempDir } from './temp';
 import { recordFamilies } from '../src/recipe/recipe';
 import { analyzeFamily } from '../src/recipe/family';
 import { buildModel } from '../src/model/build';
+import { familyModel } from '../src/model/model';
 
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {
@@ -30,8 +29,7 @@ const PINS: Record<string, string> = {
 const FAMILIES = ['plugins/xivo-cisco-spa', 'plugins/xivo-snom'];
 
 describe('packages of the sample collection', () => {
-  const dist = mkdtempSync(join(tmpdir(), 'provd-pins-'));
-  afterAll(() => rmSync(dist, { recursive: true, force: true }));
+  const tmp = useTempDir('provd-pins-');
 
   it('keep their pinned SHA-1s', async () => {
     const recorded = await recordFamilies(FAMILIES.map((f) => join(REPO_ROOT, f)));
@@ -40,7 +38,7 @@ describe('packages of the sample collection', () => {
       const recipe = analyzeFamily(REPO_ROOT, root, recorded[join(REPO_ROOT, root)]);
       const ids = recipe.models.map((m) => m.pluginId);
       for (const model of recipe.models) {
-        const pkg = await buildModel(REPO_ROOT, { ...model, familyRoot: root }, relative(REPO_ROOT, dist), ids);
+        const pkg = await buildModel(REPO_ROOT, familyModel(recipe, model, '' /* buildModel reads plugin-info itself */), relative(REPO_ROOT, tmp()), ids);
         built[`${model.pluginId}-${pkg.version}`] = pkg.sha1;
       }
     }

@@ -3,10 +3,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChannel } from './verify';
 import { isJsonObject, JsonObject, JsonNumber } from './python-json';
 import { publishPackage, copyEntry } from './publish';
@@ -17,17 +16,15 @@ import { LocalChannel } from '../repository/local';
 import { sha1File } from '../package/read';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
+import { useTempDir, REPO_ROOT } from '../../test/temp';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const execFileAsync = promisify(execFile);
 
-let tmpRoot: string;
-const tmp = (...parts: string[]) => path.join(tmpRoot, ...parts);
+const tmp = useTempDir('provd-channel-');
 let childScript: string;
 let childTmp: string;
 
 beforeAll(async () => {
-  tmpRoot = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-channel-'));
   childScript = tmp('publish-child.ts');
   childTmp = tmp('child-tmp');
   await fsp.mkdir(childTmp);
@@ -57,9 +54,6 @@ main().catch((e) => {
 });
 `,
   );
-});
-afterAll(async () => {
-  await fsp.rm(tmpRoot, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,6 @@
  * The index only ever names files that were complete and verified before it was written,
  * and a rerun picks up where a killed run stopped.
  */
-import { parseJson } from './python-json';
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -288,11 +287,10 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
  */
 export async function publishPackage(channel: ChannelBackend, req: PublishRequest, opts: PublishOptions = {}): Promise<PublishOutcome> {
   const shown = `${req.pluginId} ${PLUGIN_INFO}`;
-  const checked = parsePluginInfo(req.pluginInfoText, shown);
-  if (checked.version !== req.version) {
-    throw new Error(`${shown}: version ${checked.version} does not match the version being published (${req.version})`);
+  const info = parsePluginInfo(req.pluginInfoText, shown);
+  if (info.version !== req.version) {
+    throw new Error(`${shown}: version ${info.version} does not match the version being published (${req.version})`);
   }
-  const info = parseJson(req.pluginInfoText, shown) as JsonObject; // an object: parsePluginInfo checked it
   const clash = PACKAGE_KEYS.filter((k) => k in info);
   if (clash.length) throw new Error(`${shown}: ${clash.join(', ')} are reserved for the channel index`);
   const filename = packageFileName(req.pluginId, req.version);

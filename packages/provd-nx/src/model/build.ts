@@ -1,19 +1,15 @@
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
+import { PLUGIN_INFO } from './plugin-info';
 import { runRsyncCopy } from '../rsync/receiver';
 import { buildTargetWithPython } from '../recipe/recipe';
-import { ModelRecipe, isWithin } from '../recipe/family';
+import { isWithin } from '../recipe/family';
+import { Model, modelVersion, pluginInfoPath } from './model';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
 
 /** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
 export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];
-
-/** What a model build needs from the project metadata. */
-export interface ModelToBuild extends ModelRecipe {
-  familyRoot: string;
-}
 
 export interface BuiltModel {
   pluginId: string;
@@ -35,7 +31,7 @@ export class BuildError extends Error {
 /** Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/. */
 export async function buildModel(
   workspaceRoot: string,
-  model: ModelToBuild,
+  model: Model,
   distDir: string,
   /** every plugin id of the workspace: tells `x-3.3.1-1.0.0.tar.bz2` (id x-3.3.1) from a package of id `x` */
   knownIds: Iterable<string> = []
@@ -43,8 +39,8 @@ export async function buildModel(
   const familyDir = join(workspaceRoot, model.familyRoot);
   const realFamily = realpathSync(familyDir);
   const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
-  const infoFile = join(model.familyRoot, model.folder, PLUGIN_INFO);
-  const info = readPluginInfo(join(workspaceRoot, infoFile), infoFile);
+  const infoFile = pluginInfoPath(model);
+  const version = modelVersion(workspaceRoot, model);
 
   const pluginsDir = join(workspaceRoot, distDir, 'plugins');
   const packagesDir = join(workspaceRoot, distDir, 'packages');
@@ -92,12 +88,12 @@ export async function buildModel(
     await fsp.rm(work, { recursive: true, force: true });
   }
 
-  const fileName = packageFileName(model.pluginId, info.version);
+  const fileName = packageFileName(model.pluginId, version);
   await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
   const pkg = await createPackage(finalDir, model.pluginId, join(packagesDir, fileName));
   return {
     pluginId: model.pluginId,
-    version: info.version,
+    version: version,
     pluginDir: finalDir,
     packageFile: pkg.file,
     size: pkg.size,

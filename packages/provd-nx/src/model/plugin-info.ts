@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { valid } from 'semver';
+import { isJsonObject, JsonObject, JsonValue, parseJson } from '../channel/python-json';
 
 export const PLUGIN_INFO = 'plugin-info';
 /** Keys provd requires in every plugin-info (and so in every index entry). */
 export const REQUIRED_INFO_KEYS = ['capabilities', 'description', 'version'] as const;
 
-export interface PluginInfo {
+/** A plugin-info as parsed losslessly (the same reader as plugins.db), with the keys provd requires checked. */
+export interface PluginInfo extends JsonObject {
   version: string;
   description: string;
-  capabilities: Record<string, unknown>;
-  description_fr?: string;
-  [key: string]: unknown;
+  capabilities: JsonObject;
 }
 
 export class PluginInfoError extends Error {
@@ -22,16 +22,14 @@ export class PluginInfoError extends Error {
 
 /** Parse and validate plugin-info text; `file` only names the file in errors. */
 export function parsePluginInfo(text: string, file: string): PluginInfo {
-  let data: unknown;
+  let data: JsonValue;
   try {
-    data = JSON.parse(text);
+    data = parseJson(text, file);
   } catch (e) {
-    throw new PluginInfoError(file, `not valid JSON (${(e as Error).message})`);
+    throw new PluginInfoError(file, (e as Error).message.slice(file.length + 2));
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new PluginInfoError(file, 'must be a JSON object');
-  }
-  const info = data as Record<string, unknown>;
+  if (!isJsonObject(data)) throw new PluginInfoError(file, 'must be a JSON object');
+  const info = data;
   const missing = REQUIRED_INFO_KEYS.filter((k) => !(k in info));
   if (missing.length) throw new PluginInfoError(file, `missing required key(s): ${missing.join(', ')}`);
   if (typeof info.version !== 'string') throw new PluginInfoError(file, `"version" must be a string`);
@@ -39,7 +37,7 @@ export function parsePluginInfo(text: string, file: string): PluginInfo {
     throw new PluginInfoError(file, `version "${info.version}" is not valid semver (expected e.g. 1.2.3)`);
   }
   if (typeof info.description !== 'string') throw new PluginInfoError(file, `"description" must be a string`);
-  if (typeof info.capabilities !== 'object' || info.capabilities === null || Array.isArray(info.capabilities)) {
+  if (!isJsonObject(info.capabilities)) {
     throw new PluginInfoError(file, `"capabilities" must be a JSON object`);
   }
   return info as PluginInfo;

@@ -2,16 +2,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { comparePaths, PackageEntry, resolveSymlinkInTree, listPluginTree } from './tree';
 import { PACKAGE_MTIME } from './tar';
 import { sha1File, readPackage } from './read';
 import { packageFileName } from './naming';
 import { createPackage } from './create';
+import { useTempDir, REPO_ROOT } from '../../test/temp';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const PLUGIN_ID = 'acme-phones-1.0';
 
 type Node =
@@ -49,15 +48,8 @@ const FULL_TREE: Node[] = [
   { kind: 'symlink', path: 'long-link', target: PAX_FILE }, // target > 100 bytes: pax linkpath
 ];
 
-let tmpRoot: string;
-const tmp = (...parts: string[]) => path.join(tmpRoot, ...parts);
+const tmp = useTempDir('provd-package-');
 
-beforeAll(async () => {
-  tmpRoot = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-package-'));
-});
-afterAll(async () => {
-  await fsp.rm(tmpRoot, { recursive: true, force: true });
-});
 
 /** Creates the tree in the given order with the given modes (as a checkout might). */
 function writeTree(root: string, nodes: Node[], modes: { file: number; exec: number; dir: number }): void {

@@ -12,8 +12,8 @@ import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../util
 import { pluginFingerprint } from '../utils/fingerprint';
 import { recordFamilies } from '../recipe/recipe';
 import { FamilyRecipe, BUILD_FILE, analyzeFamily } from '../recipe/family';
-import { PluginInfo, PLUGIN_INFO, readPluginInfo } from '../model/plugin-info';
-import { ProvdMetadata, sharedProjectName, ModelMetadata } from '../model/model';
+import { PluginInfo, readPluginInfo } from '../model/plugin-info';
+import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info. */
@@ -69,7 +69,7 @@ async function inferFamilies(
       const recipe = analyzeFamily(context.workspaceRoot, root, recorded[absolute.get(root)!] ?? { error: { message: 'no reply from recipe.py' } });
       const infos: Record<string, PluginInfo> = {};
       for (const model of recipe.models) {
-        const file = posix.join(root, model.folder, PLUGIN_INFO);
+        const file = pluginInfoPath({ familyRoot: root, folder: model.folder });
         infos[model.pluginId] = readPluginInfo(join(context.workspaceRoot, file), file);
       }
       cache.set(hashes[familyRoots.indexOf(root)], { recipe, infos });
@@ -131,19 +131,10 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
       targets: {},
     };
   }
-  const modelFolders = new Map(recipe.models.map((m) => [m.folder, m.pluginId]));
   for (const model of recipe.models) {
     const info = infos[model.pluginId];
     const root = posix.join(recipe.root, model.folder);
-    const metadata: ModelMetadata = {
-      kind: 'model',
-      family: recipe.name,
-      familyRoot: recipe.root,
-      version: info.version,
-      sharedFolders: model.reads.filter((r) => recipe.sharedFolders.includes(r)),
-      modelDeps: model.reads.filter((r) => r !== model.folder && modelFolders.has(r)).map((r) => modelFolders.get(r)!),
-      ...model,
-    };
+    const metadata = familyModel(recipe, model, info.version);
     projects[root] = {
       root,
       name: model.pluginId,

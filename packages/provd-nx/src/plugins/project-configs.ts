@@ -5,8 +5,8 @@ import {
 import { posix } from 'node:path';
 import { PLUGIN_NAME } from '../utils/names';
 import { NormalizedOptions } from '../utils/options';
-import { FamilyRecipe, modelInputPaths, BUILD_FILE } from '../recipe/family';
-import { ModelMetadata } from '../model/model';
+import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
+import { Model, modelInputPaths } from '../model/model';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -54,7 +54,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
 }
 
 /** Inputs of everything a model's package is made of: the same paths that move its version. */
-export function modelInputs(model: Parameters<typeof modelInputPaths>[0], fingerprint: string) {
+export function modelInputs(model: Model, fingerprint: string) {
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   return [
     ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
@@ -66,7 +66,7 @@ export function modelInputs(model: Parameters<typeof modelInputPaths>[0], finger
 }
 
 export function modelTargets(
-  model: ModelMetadata,
+  model: Model,
   options: NormalizedOptions,
   fingerprint: string
 ): Record<string, TargetConfiguration> {

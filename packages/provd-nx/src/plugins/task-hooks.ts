@@ -2,8 +2,9 @@ import {
   PostTasksExecution,
   PreTasksExecution
 } from '@nx/devkit';
-import { RUN_LOG_ENV, runLogFile, summaryTable, readRunLog } from '../utils/run-log';
+import { runLogFile, summaryTable, readRunLog } from '../utils/run-log';
 import { ProvdPluginOptions } from '../utils/options';
+import { PROVD_ENV } from '../utils/env';
 
 /**
  * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
@@ -13,10 +14,10 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   // Always set, so a long-lived worker never carries one run's flags into the next.
   // --bump and --dry-run reach the version tasks that publish depends on this way,
   // without becoming build overrides (which would change build hashes).
-  process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
-  process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
-  process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
-  process.env[RUN_LOG_ENV] = runLogFile(context.id);
+  process.env[PROVD_ENV.base] = argValue(context.argv, 'base') ?? '';
+  process.env[PROVD_ENV.bump] = argValue(context.argv, 'bump') ?? '';
+  process.env[PROVD_ENV.dryRun] = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
+  process.env[PROVD_ENV.runLog] = runLogFile(context.id);
 };
 
 /** After tasks: one table of what moved and where it went. */

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordedTarget } from './recipe';
 import { analyzeFamily } from './family';
+import { useTempDir } from '../../test/temp';
 
 const rsync = (src: string, out = '/out/x'): RecordedTarget['commands'] extends (infer C)[] | undefined ? C : never => ({
   argv: ['rsync', '-rlp', '--exclude', '.*', src, out],
@@ -13,13 +13,13 @@ const rsync = (src: string, out = '/out/x'): RecordedTarget['commands'] extends 
 });
 
 describe('family analysis', () => {
+  const tmp = useTempDir('provd-family-');
   let root: string;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'provd-family-'));
+    root = tmp();
     for (const d of ['common', 'common_c', '1.0', 'src-2']) mkdirSync(join(root, 'plugins/f', d), { recursive: true });
     writeFileSync(join(root, 'plugins/f/build.py'), '');
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const target = (targetId: string, commands: NonNullable<RecordedTarget['commands']>, out = '/out/x'): RecordedTarget => ({
     targetId,

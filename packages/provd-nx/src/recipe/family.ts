@@ -2,7 +2,6 @@ import { existsSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { RecordedCommand, RecordedTarget, RecordedFamily } from './recipe';
 import { RsyncCopy, parseRsyncArgv } from '../rsync/argv';
-import { PLUGIN_INFO } from '../model/plugin-info';
 
 export const BUILD_FILE = 'build.py';
 
@@ -195,19 +194,4 @@ function pickModelFolder(target: RecordedTarget, tops: string[], readers: Map<st
   // Otherwise the last folder only this target reads (loops often name folders after something else).
   const own = tops.filter((t) => readers.get(t) === 1);
   return own.length ? own[own.length - 1] : null;
-}
-
-export function modelPluginInfoPath(familyRoot: string, model: ModelRecipe): string {
-  return posix.join(familyRoot, model.folder, PLUGIN_INFO);
-}
-
-/**
- * Workspace-relative paths a model is made of: its folder, build.py and what its recipe reads.
- * A change in one moves its version; they are also its build inputs.
- */
-export function modelInputPaths(model: Pick<ModelRecipe, 'folder' | 'reads' | 'readsFamilyRoot'> & { familyRoot: string }): string[] {
-  const paths = new Set<string>([posix.join(model.familyRoot, model.folder), posix.join(model.familyRoot, BUILD_FILE)]);
-  for (const r of model.reads) paths.add(r === '.' ? model.familyRoot : posix.join(model.familyRoot, r));
-  if (model.readsFamilyRoot) paths.add(model.familyRoot);
-  return [...paths].sort();
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { provdEnv } from '../utils/env';
 
 /** Where python3 lives: PROVD_PYTHON overrides the PATH lookup. */
 export function pythonCommand(): string {
-  return process.env.PROVD_PYTHON || 'python3';
+  return provdEnv('python') || 'python3';
 }
 
 export const RECIPE_SCRIPT = join(__dirname, 'recipe.py');

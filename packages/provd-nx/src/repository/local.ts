@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { tempName, TEMP_RE, HOST_TAG, TEMP_MAX_AGE_MS } from './temp-dir';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, LockInfo, holderIsDeadHere, describeHolder, timeoutError, sleep, backoff, lockContent, pidAlive, parseLockInfo } from './lock';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, LockInfo, holderIsDeadHere, describeHolder, timeoutError, sleep, backoff, lockContent, pidAlive, parseLockInfo, heartbeat } from './lock';
 import { ChannelBackend, checkName, UploadOptions, LockOptions } from './backend';
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
@@ -153,24 +153,19 @@ export class LocalChannel implements ChannelBackend {
   }
 
   private holding(lockPath: string, token: string, fh: fsp.FileHandle, staleMs: number): () => Promise<void> {
-    const timer = setInterval(() => {
-      const now = new Date();
-      fh.utimes(now, now).catch(() => undefined);
-    }, Math.max(10, staleMs / 4));
-    timer.unref();
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      clearInterval(timer);
-      try {
+    return heartbeat(
+      Math.max(10, staleMs / 4),
+      () => {
+        const now = new Date();
+        return fh.utimes(now, now);
+      },
+      async () => {
         // Only remove the lock if it is still ours: a holder judged stale may have been replaced.
         const seen = await readLockFile(lockPath);
         if (seen?.info?.token === token) await fsp.rm(lockPath, { force: true });
-      } finally {
-        await fh.close();
-      }
-    };
+      },
+      () => fh.close()
+    );
   }
 
   tidy(): Promise<void> {

@@ -61,3 +61,32 @@ export function timeoutError(what: string, timeoutMs: number, holder: Partial<Lo
       'if that publish is gone, the lock is broken automatically once stale',
   );
 }
+
+/**
+ * Keep a held lock fresh (`refresh` every `intervalMs`, failures ignored: the next beat retries)
+ * until the returned release runs, once: it waits for a beat in flight, then `release`, then `cleanup`.
+ */
+export function heartbeat(
+  intervalMs: number,
+  refresh: () => Promise<void>,
+  release: () => Promise<void>,
+  cleanup: () => Promise<void>
+): () => Promise<void> {
+  let refreshing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    refreshing = refresh().catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    clearInterval(timer);
+    try {
+      await refreshing;
+      await release();
+    } finally {
+      await cleanup();
+    }
+  };
+}

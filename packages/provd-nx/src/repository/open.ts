@@ -4,12 +4,13 @@ import { RsyncChannel } from './rsync';
 import { LocalChannel } from './local';
 import { splitHttpCredentials, HttpChannel } from './http';
 import { Repository, ChannelName, ChannelBackend, remoteJoin, CHANNEL_NAMES } from './backend';
+import { provdEnv } from '../utils/env';
 
 export const DEFAULT_REPOSITORY = 'dist/repository';
 
 /** PROVD_REPOSITORY overrides the configured repository. */
 export function repositoryLocation(configured: string | undefined): string {
-  const fromEnv = process.env.PROVD_REPOSITORY;
+  const fromEnv = provdEnv('repository');
   if (fromEnv && fromEnv.trim()) return fromEnv.trim();
   return configured && configured.trim() ? configured.trim() : DEFAULT_REPOSITORY;
 }

@@ -19,19 +19,12 @@ import { createPackage } from '../package/create';
 import { verifyChannel } from '../channel/verify';
 import { publishPackage } from '../channel/publish';
 import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
+import { useTempDir, REPO_ROOT } from '../../test/temp';
 
-const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const execFileAsync = promisify(execFile);
 
-let tmpRoot: string;
-const tmp = (...parts: string[]) => path.join(tmpRoot, ...parts);
+const tmp = useTempDir('provd-repository-');
 
-beforeAll(async () => {
-  tmpRoot = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-repository-'));
-});
-afterAll(async () => {
-  await fsp.rm(tmpRoot, { recursive: true, force: true });
-});
 
 function infoText(version: string): string {
   return `{"version": "${version}", "description": "Repo test", "description_fr": "Téléphone", "capabilities": {"Acme, T1, 1.0": {"sip.lines": 1}}, "compat.min_provd": 1.0, "ratio": 0.9}\n`;

@@ -5,7 +5,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { withTempDir } from './temp-dir';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, parseLockInfo, LockInfo, lockContent, sleep, holderIsDeadHere, describeHolder, timeoutError, backoff } from './lock';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, parseLockInfo, LockInfo, lockContent, sleep, holderIsDeadHere, describeHolder, timeoutError, backoff, heartbeat } from './lock';
 import { ChannelBackend, checkRemoteName, UploadOptions, LockOptions } from './backend';
 
 interface RsyncResult {
@@ -193,28 +193,19 @@ export class RsyncChannel implements ChannelBackend {
   }
 
   private holding(local: string, tmpDir: string, owner: string, token: string, staleMs: number): () => Promise<void> {
-    let refreshing: Promise<void> = Promise.resolve();
-    const timer = setInterval(() => {
-      refreshing = (async () => {
+    return heartbeat(
+      Math.max(50, staleMs / 4),
+      async () => {
         // Refresh only our own lock: a holder judged stale must not overwrite its successor's.
         if (parseLockInfo((await this.readText(LOCK_FILE)) ?? '')?.token !== token) return;
         await fsp.writeFile(local, lockContent(owner, token));
         await this.upload(local, LOCK_FILE);
-      })().catch(() => undefined);
-    }, Math.max(50, staleMs / 4));
-    timer.unref();
-    let released = false;
-    return async () => {
-      if (released) return;
-      released = true;
-      clearInterval(timer);
-      try {
-        await refreshing;
+      },
+      async () => {
         if (parseLockInfo((await this.readText(LOCK_FILE)) ?? '')?.token === token) await this.remove(LOCK_FILE);
-      } finally {
-        await fsp.rm(tmpDir, { recursive: true, force: true });
-      }
-    };
+      },
+      () => fsp.rm(tmpDir, { recursive: true, force: true })
+    );
   }
 }
 

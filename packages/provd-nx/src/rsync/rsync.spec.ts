@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRsyncCopy, RsyncCopyError } from './receiver';
 import { isExcluded } from './filter';
 import { RsyncFilterRule, parseRsyncArgv } from './argv';
+import { useTempDir } from '../../test/temp';
 
 const inc = (pattern: string): RsyncFilterRule => ({ action: 'include', pattern });
 const exc = (pattern: string): RsyncFilterRule => ({ action: 'exclude', pattern });
@@ -264,12 +265,12 @@ interface DiffCase {
   expectFailure?: boolean | 'any';
 }
 
-let tmpRoot = '';
+const tmp = useTempDir('provd-rsync-');
 let caseNo = 0;
 
 /** Runs the steps with real rsync into A and with runRsyncCopy into B, then compares. */
 async function differential(c: DiffCase, fixture: (ws: string) => Promise<void>): Promise<{ a: Tree; b: Tree; written?: string[] }> {
-  const ws = path.join(tmpRoot, `case${++caseNo}`);
+  const ws = tmp(`case${++caseNo}`);
   await fixture(ws);
   const sides = { A: 'outA', B: 'outB' } as const;
   if (c.pre) {
@@ -445,12 +446,6 @@ const CASES: DiffCase[] = [
 ];
 
 describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
-  beforeAll(async () => {
-    tmpRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'provd-rsync-'));
-  });
-  afterAll(async () => {
-    if (tmpRoot) await fs.rm(tmpRoot, { recursive: true, force: true });
-  });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const { b, written } = await differential(c, standardFixture);
@@ -469,7 +464,7 @@ describe.skipIf(!hasRsync)('runRsyncCopy vs real rsync', () => {
     };
     await differential({ name: 'fifo', steps: [R('-rlp', 'src/', '{D}'), R('-rlp', 'src/d', '{D}2')] }, fixture);
     const copy = parseRsyncArgv(R('-rlpD', 'src/', 'x'))!;
-    await expect(runRsyncCopy(copy, path.join(tmpRoot, `case${caseNo}`), { log: () => undefined })).rejects.toThrow(/special file/);
+    await expect(runRsyncCopy(copy, tmp(`case${caseNo}`), { log: () => undefined })).rejects.toThrow(/special file/);
   });
 
   it('matches rsync on random trees and rule lists (seeded)', async () => {

@@ -3,10 +3,11 @@ import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from './optio
 import { PLUGIN_NAME } from './names';
 import { openRepository, repositoryLocation } from '../repository/open';
 import { Repository } from '../repository/backend';
-import { ModelMetadata, ProvdMetadata } from '../model/model';
+import { Model, ProvdMetadata } from '../model/model';
+import { provdEnv } from './env';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
-export function modelOf(context: ExecutorContext): ModelMetadata {
+export function modelOf(context: ExecutorContext): Model {
   const project = context.projectsConfigurations.projects[context.projectName!];
   const meta = project?.metadata?.provd as ProvdMetadata | undefined;
   if (meta?.kind !== 'model') {
@@ -32,17 +33,17 @@ export function pluginOptions(context: ExecutorContext): NormalizedOptions {
 
 /** The git base versions are measured from: option, then nx affected's --base (captured by our hook), NX_BASE, nx.json. */
 export function versionBase(option: string | undefined, context: ExecutorContext): string {
-  return option || process.env.PROVD_BASE || process.env.NX_BASE || context.nxJsonConfiguration.defaultBase || 'main';
+  return option || provdEnv('base') || process.env.NX_BASE || context.nxJsonConfiguration.defaultBase || 'main';
 }
 
 /** `nx affected ... --dry-run` forwards the flag to executors; NX_DRY_RUN=true counts too. */
 export function isDryRun(option: boolean | undefined): boolean {
-  return option === true || process.env.NX_DRY_RUN === 'true' || process.env.PROVD_DRY_RUN === 'true';
+  return option === true || process.env.NX_DRY_RUN === 'true' || provdEnv('dryRun') === 'true';
 }
 
 /** The bump of this run: option, then `--bump` given to nx affected/run-many (captured by our hook). */
 export function bumpOf(option: string | undefined): string {
-  return option || process.env.PROVD_BUMP || 'patch';
+  return option || provdEnv('bump') || 'patch';
 }
 
 /** The repository publish/promote/verify work on: option, then nx.json, PROVD_REPOSITORY over both. */

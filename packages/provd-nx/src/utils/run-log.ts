@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { provdEnv } from './env';
 
 /**
  * Tasks of one nx run append what they did here; the plugin's
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * PROVD_RUN_LOG is set by the preTasksExecution hook.
  */
 export interface RunRecord {
-  task: 'version' | 'publish' | 'promote';
+  task: 'version' | 'publish';
   pluginId: string;
   from?: string;
   to?: string;
@@ -16,15 +17,13 @@ export interface RunRecord {
   detail?: string;
 }
 
-export const RUN_LOG_ENV = 'PROVD_RUN_LOG';
-
 /** The log of one nx run (Nx gives pre- and post-task hooks the same run id). */
 export function runLogFile(runId: string): string {
   return join(tmpdir(), `provd-run-${runId}.jsonl`);
 }
 
 export function recordRun(record: RunRecord): void {
-  const file = process.env[RUN_LOG_ENV];
+  const file = provdEnv('runLog');
   if (file) appendFileSync(file, JSON.stringify(record) + '\n');
 }
 
@@ -45,7 +44,7 @@ export function readRunLog(file: string): RunRecord[] {
 
 /** The version a dry-run version task of this run would have written for a model, if any. */
 export function plannedVersion(pluginId: string): string | undefined {
-  return records(process.env[RUN_LOG_ENV]).find((r) => r.task === 'version' && r.pluginId === pluginId && r.status === 'would bump')?.to;
+  return records(provdEnv('runLog')).find((r) => r.task === 'version' && r.pluginId === pluginId && r.status === 'would bump')?.to;
 }
 
 /** One row per model: its version move and what publish/promote did with it. */

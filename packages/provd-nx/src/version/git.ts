@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { provdEnv } from '../utils/env';
 
 export class GitError extends Error {}
 
@@ -18,7 +19,7 @@ const memo = new Map<string, unknown>();
  * tasks shares git's answers. Outside an nx run, asked every time.
  */
 function perRun<T>(key: string, compute: () => T): T {
-  const run = process.env.PROVD_RUN_LOG;
+  const run = provdEnv('runLog');
   if (!run) return compute();
   const k = `${run}\0${key}`;
   if (!memo.has(k)) memo.set(k, compute());

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { inc, valid } from 'semver';
 import { resolveBase, changedFiles, showFile } from './git';
-import { modelInputPaths } from '../recipe/family';
-import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
-import { ModelMetadata } from '../model/model';
+import { parsePluginInfo, withVersion } from '../model/plugin-info';
+import { Model, modelInputPaths, pluginInfoPath } from '../model/model';
 
 export type Bump = 'patch' | 'minor' | 'major' | string;
 
@@ -28,8 +27,8 @@ export interface VersionPlan {
 }
 
 /** Decide what the version target does for one model. Pure apart from reading git and plugin-info. */
-export function planVersion(root: string, model: ModelMetadata, base: string, bump: Bump = 'patch'): VersionPlan {
-  const file = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
+export function planVersion(root: string, model: Model, base: string, bump: Bump = 'patch'): VersionPlan {
+  const file = pluginInfoPath(model);
   const text = readFileSync(join(root, file), 'utf8');
   const current = parsePluginInfo(text, file).version;
   const baseCommit = resolveBase(root, base);
