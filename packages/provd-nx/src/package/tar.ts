@@ -1,18 +1,29 @@
 /**
- * Reproducible provd plugin packages: `<plugin-id>-<version>.tar.bz2` holding one
- * top-level directory named after the plugin id.
+ * The tar writer of reproducible provd packages: `<plugin-id>-<version>.tar.bz2` holding one
+ * top-level directory named after the plugin id. One format, kept whole.
  *
- * The same source tree must give the same bytes on any clone, machine, umask or
- * file mtime, so the tar stream is written here rather than by `tar`'s Pack
- * (which follows readdir order and keeps umask-dependent modes, and whose header
- * formatting could change with an upgrade): entries sorted like GNU tar's
- * --sort=name, every header with uid/gid 0, empty owner names, a fixed mtime and
- * normalized modes, and a pax header only for a path or link target that ustar
- * cannot hold (it carries that path and nothing else, never times). Where every
- * path fits ustar, the tar is byte-identical to GNU tar's `--format=ustar
- * --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner` run on a copy with
- * normalized modes, which the spec checks.
+ * The same source tree must give the same bytes on any clone, machine, umask or file mtime:
+ * entries sorted like GNU tar's --sort=name, every header with uid/gid 0, empty owner names,
+ * a fixed mtime and normalized modes, and a pax header only for a path or link target that
+ * ustar cannot hold (it carries that path and nothing else, never times). Where every path
+ * fits ustar, the tar is byte-identical to GNU tar's `--format=ustar --sort=name --mtime=@0
+ * --owner=0 --group=0 --numeric-owner` run on a copy with normalized modes, which the spec
+ * checks, and the sample collection's package SHA-1s are pinned (test/package-pins.spec.ts).
  *
+ * Why not the `tar` package's writer (tar 7.5, `c({ noDirRecurse, portable, mtime: new Date(0),
+ * onWriteEntry })` over the sorted file list)? It was tried; its bytes differ from GNU tar's in
+ * these header fields, none of which its options reach (header.js encodes them):
+ *  - mode, size, mtime, devmajor, devminor: it writes one digit less and a space before the NUL
+ *    ("000644 \0", GNU "0000644\0"): padOctal always does for numbers shorter than the field;
+ *  - chksum: "005145 \0" where GNU writes "005145\0 " (and the sum differs with the fields above);
+ *  - uid, gid: `portable` leaves them all NUL (GNU "0000000\0"); without `portable` they hold the
+ *    real owner and atime/ctime go into the prefix field (prefix shrinks to 130 bytes);
+ *  - mtime of directories: `portable` sets noMtime, so the field is all NUL;
+ *  - devmajor/devminor of regular entries: written by it as "000000 \0", by GNU as "0000000\0";
+ *  - the end: two zero blocks only (3072 bytes for a 3-entry tree), where GNU tar and Python pad
+ *    to a 10240-byte record; and its pax headers are named `PaxHeader/<name>` and carry mtime.
+ * Both outputs are valid tar; provd would read either, but the bytes (and every published SHA-1)
+ * would change, so the writer stays ours. The `tar` package still reads packages (read.ts).
  */
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';

@@ -115,6 +115,10 @@ function decodeName(raw: Buffer, where: string): string {
   }
 }
 
+/**
+ * Every entry under the plugin folder, sorted and checked. A plain walk rather than fast-glob:
+ * names are read as bytes so a name that is not UTF-8 is refused by name instead of mangled.
+ */
 export async function listPluginTree(pluginDir: string): Promise<PackageEntry[]> {
   const root = path.resolve(pluginDir);
   if (!(await fsp.stat(root)).isDirectory()) throw new Error(`${root}: plugin folder is not a directory`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fg from 'fast-glob';
 
 let cached: string | undefined;
 
@@ -12,17 +13,9 @@ export function pluginFingerprint(): string {
   if (cached) return cached;
   const hash = createHash('sha1');
   const root = join(__dirname, '..');
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/\.(ts|py|json)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')) {
-        hash.update(full.slice(root.length)).update(readFileSync(full));
-      }
-    }
-  };
   hash.update(JSON.parse(readFileSync(join(root, '..', 'package.json'), 'utf8')).version);
-  walk(root);
+  const files = fg.sync(['**/*.{ts,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
+  for (const rel of files) hash.update(`/${rel}`).update(readFileSync(join(root, rel)));
   cached = hash.digest('hex');
   return cached;
 }
