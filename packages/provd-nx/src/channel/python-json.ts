@@ -52,6 +52,12 @@ export function parseJson(text: string, where: string): JsonValue {
   const skipSpace = () => {
     for (let c = text.charCodeAt(i); c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d; c = text.charCodeAt(++i));
   };
+  /** After a member: true at `close` (consumed), false after a ',' (consumed), else an error. */
+  const closes = (close: '}' | ']'): boolean => {
+    skipSpace();
+    if (text[i] === ',' || text[i] === close) return text[i++] === close;
+    return fail(`expected ',' or '${close}'`);
+  };
   const parseString = (): string => {
     const start = i++;
     for (;;) {
@@ -90,16 +96,7 @@ export function parseJson(text: string, where: string): JsonValue {
         if (text[i] !== ':') fail("expected ':'");
         i++;
         obj[key] = parseValue(depth + 1); // a repeated key keeps the last value, like Python
-        skipSpace();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return obj;
-        }
-        fail("expected ',' or '}'");
+        if (closes('}')) return obj;
       }
     }
     if (c === '[') {
@@ -112,16 +109,7 @@ export function parseJson(text: string, where: string): JsonValue {
       }
       for (;;) {
         arr.push(parseValue(depth + 1));
-        skipSpace();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return arr;
-        }
-        fail("expected ',' or ']'");
+        if (closes(']')) return arr;
       }
     }
     if (c === '"') return parseString();

@@ -315,6 +315,23 @@ describe('createPackage', () => {
   });
 });
 
+/** A plugin source folder and an empty output folder for one case. */
+function caseFolders(name: string): { root: string; out: string } {
+  const root = tmp(name, 'src');
+  const out = tmp(name, 'out');
+  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(out);
+  return { root, out };
+}
+
+/** createPackage failed with an error naming `offender`, and left nothing in `out`. */
+function expectFailedCleanly(err: unknown, offender: string, message: RegExp, out: string): void {
+  expect(err).toBeInstanceOf(Error);
+  expect((err as Error).message).toContain(offender);
+  expect((err as Error).message).toMatch(message);
+  expect(fs.readdirSync(out)).toEqual([]);
+}
+
 describe('refusals', () => {
   const cases: Array<{ name: string; make: (root: string) => void; offender: string; message: RegExp }> = [
     {
@@ -348,30 +365,18 @@ describe('refusals', () => {
 
   for (const [i, c] of cases.entries()) {
     it(`refuses ${c.name}, naming it, and writes nothing`, async () => {
-      const root = tmp(`refuse-${i}`, 'src');
-      const out = tmp(`refuse-${i}`, 'out');
-      fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
-      fs.mkdirSync(out);
+      const { root, out } = caseFolders(`refuse-${i}`);
+      fs.mkdirSync(path.join(root, 'sub'));
       fs.writeFileSync(path.join(root, 'sub', 'ok.txt'), 'ok\n');
       c.make(root);
       const offender = path.join(root, c.offender);
       await expect(listPluginTree(root)).rejects.toThrow(c.message);
-      const err = await createPackage(root, PLUGIN_ID, path.join(out, 'p.tar.bz2')).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).toBeInstanceOf(Error);
-      expect((err as Error).message).toContain(offender);
-      expect((err as Error).message).toMatch(c.message);
-      expect(fs.readdirSync(out)).toEqual([]);
+      expectFailedCleanly(await createPackage(root, PLUGIN_ID, path.join(out, 'p.tar.bz2')).then(() => undefined, (e: unknown) => e), offender, c.message, out);
     });
   }
 
   it('leaves no partial package when a file changes in the middle of packaging', async () => {
-    const root = tmp('midway', 'src');
-    const out = tmp('midway', 'out');
-    fs.mkdirSync(root, { recursive: true });
-    fs.mkdirSync(out);
+    const { root, out } = caseFolders('midway');
     // Incompressible data ahead of the victim keeps bzip2 busy for a while.
     fs.writeFileSync(path.join(root, 'aa-big.bin'), randomBytes(12 << 20));
     const victim = path.join(root, 'zz-victim.txt');
@@ -387,18 +392,11 @@ describe('refusals', () => {
     }
     expect(fs.readdirSync(out)[0]).toMatch(/^\.p\.tar\.bz2\..*\.tmp$/);
     fs.truncateSync(victim, 10);
-    const err = await building;
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toContain(victim);
-    expect((err as Error).message).toMatch(/changed while packaging/);
-    expect(fs.readdirSync(out)).toEqual([]);
+    expectFailedCleanly(await building, victim, /changed while packaging/, out);
   });
 
   it('leaves no partial package when bzip2 cannot run', async () => {
-    const root = tmp('nobzip', 'src');
-    const out = tmp('nobzip', 'out');
-    fs.mkdirSync(root, { recursive: true });
-    fs.mkdirSync(out);
+    const { root, out } = caseFolders('nobzip');
     fs.writeFileSync(path.join(root, 'f.txt'), 'f\n');
     const savedPath = process.env.PATH;
     process.env.PATH = tmp('nobzip', 'empty-bin');

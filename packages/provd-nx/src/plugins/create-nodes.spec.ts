@@ -24,7 +24,7 @@ function stable<T>(value: T): T {
 
 describe('createNodes + createDependencies on the sample families', () => {
   it('infers the family, shared-folder, model and repository projects, and their edges', async () => {
-    const context: CreateNodesContext = { workspaceRoot: REPO_ROOT, nxJsonConfiguration: {}, configFiles: BUILD_FILES };
+    const context: CreateNodesContext = { workspaceRoot: REPO_ROOT, nxJsonConfiguration: {} };
     const results = await createNodes[1](BUILD_FILES, {}, context);
     const projects: Record<string, ProjectConfiguration> = {};
     for (const [file, result] of results) {

@@ -92,64 +92,64 @@ describe('parseRsyncArgv', () => {
   });
 });
 
+/** [path, is a directory, exclude pattern, excluded]: one rule at a time. */
+const PATTERN_CASES: Array<[string, boolean, string, boolean]> = [
+  // matches names without "/" at any depth and paths with "/" at component boundaries
+  ['a.tpl', false, '*.tpl', true],
+  ['x/y/a.tpl', false, '*.tpl', true],
+  ['x/a.tplx', false, '*.tpl', false],
+  ['.git', true, '.*', true],
+  ['a/.hidden', false, '.*', true],
+  ['templates/x.tpl', false, 'templates/*.tpl', true],
+  ['a/templates/x.tpl', false, 'templates/*.tpl', true],
+  ['templates/sub/x.tpl', false, 'templates/*.tpl', false],
+  ['mytemplates/x.tpl', false, 'templates/x.tpl', false],
+  ['a/templates/x.tpl', false, 'templates/x.tpl', true],
+  // anchors a leading "/" to the transfer root
+  ['templates', true, '/templates', true],
+  ['a/templates', true, '/templates', false],
+  ['templates/x.tpl', false, '/templates/*', true],
+  ['templates/sub/x.tpl', false, '/templates/*', false],
+  ['/templates', true, '/templates', true], // one leading '/' is ignored
+  // makes a trailing "/" match directories only
+  ['sub', true, 'sub/', true],
+  ['sub', false, 'sub/', false],
+  ['a/sub', true, 'sub/', true],
+  ['x', true, '*/', true],
+  ['x', false, '*/', false],
+  // handles "*", "**", "***", "?" and character classes
+  ['a/b/c.tpl', false, 'a/*/c.tpl', true],
+  ['a/b/d/c.tpl', false, 'a/*/c.tpl', false],
+  ['a/b/d/c.tpl', false, 'a/**/c.tpl', true],
+  ['x/a/b/c.tpl', false, 'a/**', true],
+  ['a', true, 'a/**', false],
+  ['c.tpl', false, '**/c.tpl', true], // "**/" may match nothing at the top
+  ['c.tpl', false, '/**/c.tpl', false], // ...but not once anchored
+  ['x/c.tpl', false, '/**/c.tpl', true],
+  ['t', true, 't/***', true],
+  ['t', false, 't/***', false],
+  ['t/a/b', false, 't/***', true],
+  ['ab.tpl', false, '?b.tpl', true],
+  ['b.tpl', false, '?b.tpl', false],
+  ['é.tpl', false, '?.tpl', false], // '?' is one byte, 'é' is two
+  ['é.tpl', false, '??.tpl', true],
+  ['a1', false, 'a[0-9]', true],
+  ['ax', false, 'a[!0-9]', true],
+  ['a5', false, 'a[^0-9]', false],
+  ['a]', false, 'a[]]', true],
+  ['a-', false, 'a[x-]', true],
+  ['a7', false, 'a[[:digit:]]', true],
+  ['a[', false, 'a[[]', true],
+  ['a/b', false, 'a[/]b', false], // classes never match '/'
+  ['a*', false, 'a\\*', true],
+  ['ab', false, 'a\\*', false],
+  ['ab', false, 'a[b', false], // unterminated class never matches
+  ['a\\b', false, 'a\\b', true], // no wildcard: backslash is literal
+];
+
 describe('isExcluded', () => {
-  it('matches names without "/" at any depth and paths with "/" at component boundaries', () => {
-    expect(isExcluded('a.tpl', false, [exc('*.tpl')])).toBe(true);
-    expect(isExcluded('x/y/a.tpl', false, [exc('*.tpl')])).toBe(true);
-    expect(isExcluded('x/a.tplx', false, [exc('*.tpl')])).toBe(false);
-    expect(isExcluded('.git', true, [exc('.*')])).toBe(true);
-    expect(isExcluded('a/.hidden', false, [exc('.*')])).toBe(true);
-    expect(isExcluded('templates/x.tpl', false, [exc('templates/*.tpl')])).toBe(true);
-    expect(isExcluded('a/templates/x.tpl', false, [exc('templates/*.tpl')])).toBe(true);
-    expect(isExcluded('templates/sub/x.tpl', false, [exc('templates/*.tpl')])).toBe(false);
-    expect(isExcluded('mytemplates/x.tpl', false, [exc('templates/x.tpl')])).toBe(false);
-    expect(isExcluded('a/templates/x.tpl', false, [exc('templates/x.tpl')])).toBe(true);
-  });
-
-  it('anchors a leading "/" to the transfer root', () => {
-    expect(isExcluded('templates', true, [exc('/templates')])).toBe(true);
-    expect(isExcluded('a/templates', true, [exc('/templates')])).toBe(false);
-    expect(isExcluded('templates/x.tpl', false, [exc('/templates/*')])).toBe(true);
-    expect(isExcluded('templates/sub/x.tpl', false, [exc('/templates/*')])).toBe(false);
-    expect(isExcluded('/templates', true, [exc('/templates')])).toBe(true); // one leading '/' is ignored
-  });
-
-  it('makes a trailing "/" match directories only', () => {
-    expect(isExcluded('sub', true, [exc('sub/')])).toBe(true);
-    expect(isExcluded('sub', false, [exc('sub/')])).toBe(false);
-    expect(isExcluded('a/sub', true, [exc('sub/')])).toBe(true);
-    expect(isExcluded('x', true, [exc('*/')])).toBe(true);
-    expect(isExcluded('x', false, [exc('*/')])).toBe(false);
-  });
-
-  it('handles "*", "**", "***", "?" and character classes', () => {
-    expect(isExcluded('a/b/c.tpl', false, [exc('a/*/c.tpl')])).toBe(true);
-    expect(isExcluded('a/b/d/c.tpl', false, [exc('a/*/c.tpl')])).toBe(false);
-    expect(isExcluded('a/b/d/c.tpl', false, [exc('a/**/c.tpl')])).toBe(true);
-    expect(isExcluded('x/a/b/c.tpl', false, [exc('a/**')])).toBe(true);
-    expect(isExcluded('a', true, [exc('a/**')])).toBe(false);
-    expect(isExcluded('c.tpl', false, [exc('**/c.tpl')])).toBe(true); // "**/" may match nothing at the top
-    expect(isExcluded('c.tpl', false, [exc('/**/c.tpl')])).toBe(false); // ...but not once anchored
-    expect(isExcluded('x/c.tpl', false, [exc('/**/c.tpl')])).toBe(true);
-    expect(isExcluded('t', true, [exc('t/***')])).toBe(true);
-    expect(isExcluded('t', false, [exc('t/***')])).toBe(false);
-    expect(isExcluded('t/a/b', false, [exc('t/***')])).toBe(true);
-    expect(isExcluded('ab.tpl', false, [exc('?b.tpl')])).toBe(true);
-    expect(isExcluded('b.tpl', false, [exc('?b.tpl')])).toBe(false);
-    expect(isExcluded('é.tpl', false, [exc('?.tpl')])).toBe(false); // '?' is one byte, 'é' is two
-    expect(isExcluded('é.tpl', false, [exc('??.tpl')])).toBe(true);
-    expect(isExcluded('a1', false, [exc('a[0-9]')])).toBe(true);
-    expect(isExcluded('ax', false, [exc('a[!0-9]')])).toBe(true);
-    expect(isExcluded('a5', false, [exc('a[^0-9]')])).toBe(false);
-    expect(isExcluded('a]', false, [exc('a[]]')])).toBe(true);
-    expect(isExcluded('a-', false, [exc('a[x-]')])).toBe(true);
-    expect(isExcluded('a7', false, [exc('a[[:digit:]]')])).toBe(true);
-    expect(isExcluded('a[', false, [exc('a[[]')])).toBe(true);
-    expect(isExcluded('a/b', false, [exc('a[/]b')])).toBe(false); // classes never match '/'
-    expect(isExcluded('a*', false, [exc('a\\*')])).toBe(true);
-    expect(isExcluded('ab', false, [exc('a\\*')])).toBe(false);
-    expect(isExcluded('ab', false, [exc('a[b')])).toBe(false); // unterminated class never matches
-    expect(isExcluded('a\\b', false, [exc('a\\b')])).toBe(true); // no wildcard: backslash is literal
+  it.each(PATTERN_CASES)('%s (directory: %s) against exclude %s: excluded %s', (relPath, isDir, pattern, excluded) => {
+    expect(isExcluded(relPath, isDir, [exc(pattern)])).toBe(excluded);
   });
 
   it('uses the first matching rule, defaulting to include', () => {
