@@ -6,7 +6,7 @@
  *  - HTTP(S), read-only: what provd itself sees.
  *
  * Backends move whole files by name and know nothing about the index: the
- * publishing rules live in channel.ts.
+ * publishing rules live in channel/publish.ts.
  */
 
 export type ChannelName = 'testing' | 'stable' | 'archive';

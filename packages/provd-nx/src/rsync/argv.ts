@@ -1,11 +1,11 @@
 /**
  * Native emulation of the local `rsync` copy steps used by provd plugin recipes (`build.py`).
  *
- * Three layers, kept apart so the pure parts stay easy to test:
- *  - parseRsyncArgv: argv -> RsyncCopy, or null for anything not emulated exactly;
- *  - isExcluded: rsync's include/exclude matching (a port of exclude.c rule_matches + lib/wildmatch.c);
- *  - runRsyncCopy: file list + receiver semantics of a local `rsync` run (main.c get_local_name,
- *    generator.c/receiver.c), verified differentially against the real binary in rsync.spec.ts.
+ * Four files, kept apart so the pure parts stay easy to test:
+ *  - argv.ts (this file), parseRsyncArgv: argv -> RsyncCopy, or null for anything not emulated exactly;
+ *  - filter.ts, isExcluded: rsync's include/exclude matching (a port of exclude.c rule_matches + lib/wildmatch.c);
+ *  - sender.ts and receiver.ts, runRsyncCopy: file list + receiver semantics of a local `rsync` run
+ *    (main.c get_local_name, generator.c/receiver.c), verified differentially against the real binary in rsync.spec.ts.
  */
 
 export interface RsyncFilterRule {
