@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fg from 'fast-glob';
+import { sync as globSync } from 'fast-glob';
 
 let cached: string | undefined;
 
@@ -14,7 +14,7 @@ export function pluginFingerprint(): string {
   const hash = createHash('sha1');
   const root = join(__dirname, '..');
   hash.update(JSON.parse(readFileSync(join(root, '..', 'package.json'), 'utf8')).version);
-  const files = fg.sync(['**/*.{ts,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
+  const files = globSync(['**/*.{ts,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
   for (const rel of files) hash.update(`/${rel}`).update(readFileSync(join(root, rel)));
   cached = hash.digest('hex');
   return cached;
