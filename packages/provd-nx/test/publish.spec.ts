@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPackage } from '../src/lib/package';
+import { TestWorkspace, createWorkspace } from './workspace';
 import { serveFolder } from './http';
 import { runProvdConsumer } from './provd-consumer';
 import { familyFiles } from './collection';
-import { createWorkspace, TestWorkspace } from './workspace';
+import { readPackage } from '../src/package/read';
 
 const run = promisify(execFile);
 const SNOM_COMMON = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.9.3.80', 'xivo-snom-8.7.5', 'xivo-snom-10.1.54'];
