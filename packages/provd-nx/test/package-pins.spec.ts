@@ -13,17 +13,17 @@ import { familyModel } from '../src/model/model';
 
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {
-  'xivo-cisco-pap2t-5.1.6-0.2.7': 'b67e046213124f150c1474d34856da0597ad6c2c',
-  'xivo-cisco-spa-7.5.5-0.5.2': 'b7c7d6bc3c74f7ae5177f097e8ad45ca579b6e4f',
-  'xivo-cisco-spa-legacy-0.3.1': 'b8211c7193a592ea3a904ce5e84fc5b4316318c7',
-  'xivo-cisco-spa2102-5.2.12-0.4.0': '9b28d887844a5ac18397f8d69b765f9617cf65fd',
-  'xivo-snom-10.1.46-2.0.3': '3f8bcc0c8184ff2a77aac920223876dbc70526ab',
-  'xivo-snom-10.1.54-2.1.0': '8288d364dae56f4bd28115e7db8f08fb2a2b4979',
-  'xivo-snom-8.4.35-0.8.4': '7ab04caa58d97873e7a64458253a97beb2f5caa2',
-  'xivo-snom-8.7.3-1.2.0': '2e5273aa1ab7f45eb566b100c1917a3b69363587',
-  'xivo-snom-8.7.5-0.9.1': '04692343c2fa25f5bd5464ed49813a1d5ee843ea',
-  'xivo-snom-8.9.3.80-0.1.0': '8c5544281ec610584c3bd3ffe7007aa857e8498e',
-  'xivo-snom-m9-9.6.2-0.3.0': '280a9a9a65c0b45a67927e22ce759a5dece6fb75',
+  'xivo-cisco-pap2t-5.1.6-0.2.7': '8cb3c34f6a07f4edb8f80dbefd8b72e805c0901a',
+  'xivo-cisco-spa-7.5.5-0.5.2': '4dcde78a2272b258900cca5a4e6f0a0427a4b323',
+  'xivo-cisco-spa-legacy-0.3.1': '6de1de5405385fcee3cd73c021be895d5cb3afcd',
+  'xivo-cisco-spa2102-5.2.12-0.4.0': 'd00e121c35705053f50b4df4af6edf7af4c558bb',
+  'xivo-snom-10.1.46-2.0.3': '6d9c1fe2798e7700ff3a9c324aa9173f5f48025e',
+  'xivo-snom-10.1.54-2.1.0': 'c19f1b7816e0da76a6123bb84ef46fb507e7cc1d',
+  'xivo-snom-8.4.35-0.8.4': '2cd6d6f87df42e2f6479cf135e1d9f37f470deff',
+  'xivo-snom-8.7.3-1.2.0': '0f0cac36014a67a5dec300995a677cb8fdff7b4b',
+  'xivo-snom-8.7.5-0.9.1': '41894bdaa08e02d166783f9a8da3b59c9fb1b726',
+  'xivo-snom-8.9.3.80-0.1.0': '56b77aec1b6cabba5bb710498c53ec848bf1d0f3',
+  'xivo-snom-m9-9.6.2-0.3.0': '76d44585c953cdfb8a94a65e7f4933a09150c6d8',
 };
 
 const FAMILIES = ['plugins/xivo-cisco-spa', 'plugins/xivo-snom'];
