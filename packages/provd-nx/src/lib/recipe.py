@@ -9,6 +9,10 @@ stdout):
           its function runs and the files it reads, without running them.
           A function that fails when its commands are skipped (it reads what an
           earlier copy produced) is run for real in a scratch folder instead.
+          Each family is recorded as if it were alone in the process: its own
+          scratch folder, and afterwards the working directory, umask,
+          environment, imported modules, import paths and module attributes
+          (patched functions) are put back as they were (ProcessState).
   build   Run one target for real into an output folder, as the builder does.
 
 Only the standard library is used; python3 >= 3.8 (audit hooks).
@@ -265,18 +269,34 @@ def overlaying(args):
     return args
 
 
+def unchanged(live, saved):
+    """Fast path: dict equality runs in C and takes identical values as equal."""
+    try:
+        return len(live) == len(saved) and bool(live == saved)
+    except Exception:
+        return False
+
+
+def environ_data():
+    """The environment as the process holds it (encoded), cheap to copy and compare."""
+    data = getattr(os.environ, '_data', None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
+
+
 class ProcessState:
     """What a recipe can change in this process that a later recipe would see:
     working directory, umask, environment, imported modules and import paths,
     module attributes (patched functions, sys.stdout...), warning filters.
     Taken before a family is recorded and restored after it, so each family is
-    recorded as if it were alone in the process."""
+    recorded as if it were alone in the process. `recipe_globals`: also the
+    recipe's own globals; `attributes=False` skips module attributes, the
+    costly part, for the cheap snapshot taken before each target."""
 
-    def __init__(self, extra_globals=None):
+    def __init__(self, recipe_globals=None, attributes=True):
         self.cwd = os.getcwd()
         self.umask = os.umask(0o022)
         os.umask(self.umask)
-        self.environ = dict(os.environ)
+        self.environ = environ_data()
         self.path = list(sys.path)
         self.meta_path = list(sys.meta_path)
         self.path_hooks = list(sys.path_hooks)
@@ -286,19 +306,20 @@ class ProcessState:
         # Module attributes by identity: rebinding (patching) shows, state
         # mutated in place (caches) does not and needs no undoing.
         self.attributes = [(vars(m), dict(vars(m))) for m in self.modules.values()
-                           if m is not me and isinstance(getattr(m, '__dict__', None), dict)]
+                           if attributes and m is not me and isinstance(getattr(m, '__dict__', None), dict)]
+        if recipe_globals is not None:
+            self.attributes.append((recipe_globals, dict(recipe_globals)))
         warnings = sys.modules.get('warnings')
         self.warning_filters = list(warnings.filters) if warnings else None
-        self.extra = (extra_globals, dict(extra_globals)) if extra_globals is not None else None
 
     def restore(self):
-        for name in [n for n in sys.modules if n not in self.modules]:
-            del sys.modules[name]
-        for name, module in self.modules.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-        pairs = self.attributes + ([self.extra] if self.extra else [])
-        for live, saved in pairs:
+        if not unchanged(sys.modules, self.modules):
+            for name in [n for n in sys.modules if n not in self.modules]:
+                del sys.modules[name]
+            sys.modules.update(self.modules)
+        for live, saved in self.attributes:
+            if unchanged(live, saved):
+                continue
             for key in [k for k in live if k not in saved]:
                 del live[key]
             for key, value in saved.items():
@@ -307,17 +328,20 @@ class ProcessState:
         sys.path[:] = self.path
         sys.meta_path[:] = self.meta_path
         sys.path_hooks[:] = self.path_hooks
-        sys.path_importer_cache.clear()
-        sys.path_importer_cache.update(self.importer_cache)
-        if self.warning_filters is not None:
-            warnings = sys.modules['warnings']
+        if not unchanged(sys.path_importer_cache, self.importer_cache):
+            sys.path_importer_cache.clear()
+            sys.path_importer_cache.update(self.importer_cache)
+        warnings = sys.modules.get('warnings')
+        if warnings is not None and self.warning_filters is not None and warnings.filters != self.warning_filters:
             warnings.filters[:] = self.warning_filters
             getattr(warnings, '_filters_mutated', lambda: None)()
-        for key in [k for k in os.environ if k not in self.environ]:
-            del os.environ[key]
-        for key, value in self.environ.items():
-            if os.environ.get(key) != value:
-                os.environ[key] = value
+        if environ_data() != self.environ:
+            saved = {os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()}
+            for key in [k for k in os.environ if k not in saved]:
+                del os.environ[key]
+            for key, value in saved.items():
+                if os.environ.get(key) != value:
+                    os.environ[key] = value
         os.umask(self.umask)
         os.chdir(self.cwd)
 
@@ -392,7 +416,7 @@ def run_session(fun, family_dir, out_dir, running):
 def record_target(fun, family_dir, out_dir):
     """(session, replay) for one target function; raises when it fails for real."""
     # A recorded attempt that fails must leave nothing for the real run to see.
-    before = ProcessState(extra_globals=getattr(fun, '__globals__', None))
+    before = ProcessState(getattr(fun, '__globals__', None), attributes=False)
     try:
         session = run_session(fun, family_dir, out_dir, running=False)
         return session, 'python' if session.touches_output else 'commands'
