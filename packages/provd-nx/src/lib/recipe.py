@@ -442,8 +442,7 @@ def record_family(family_dir, scratch):
             entry['out'] = out_dir
             entry['commands'] = session.commands
             entry['reads'] = session.reads
-        except Exception as exc:
-            entry.pop('replay', None)
+        except (Exception, SystemExit) as exc:  # sys.exit() in a recipe ends only its target
             entry['error'] = format_error(exc)
         result.append(entry)
     return result
@@ -457,7 +456,7 @@ def record_isolated(family_dir):
     scratch = tempfile.mkdtemp(prefix='provd-recipe-')
     try:
         return {'targets': record_family(family_dir, scratch)}
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:
         return {'error': format_error(exc), 'traceback': traceback.format_exc(limit=-3)}
     finally:
         state.restore()
