@@ -60,7 +60,7 @@ describe('recipe corpus', () => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'provd-corpus-')));
     cpSync(CORPUS, join(root, 'plugins'), { recursive: true, verbatimSymlinks: true });
     for (const family of FAMILIES) alone.set(family, (await record([family])).get(family)!);
-    // the reference builds its own copy: its python writes __pycache__ and must not touch ours
+    // the reference builds its own copy: nothing its recipes leave behind can reach ours
     const refSource = join(root, 'reference-source');
     cpSync(CORPUS, refSource, { recursive: true, verbatimSymlinks: true });
     const packages = referencePackages(refSource, FAMILIES, join(root, 'reference'));
