@@ -9,6 +9,10 @@ stdout):
           its function runs and the files it reads, without running them.
           A function that fails when its commands are skipped (it reads what an
           earlier copy produced) is run for real in a scratch folder instead.
+          Each family is recorded as if it were alone in the process: its own
+          scratch folder, and afterwards the working directory, umask,
+          environment, imported modules, import paths and module attributes
+          (patched functions) are put back as they were (ProcessState).
   build   Run one target for real into an output folder, as the builder does.
 
 Only the standard library is used; python3 >= 3.8 (audit hooks).
@@ -82,7 +86,9 @@ def audit(event, args):
         return
     session.active = False  # our own bookkeeping must not recurse
     try:
-        session.note_path(args[0])
+        # A symlink's target is text relative to the link, not a path read here.
+        if event != 'os.symlink':
+            session.note_path(args[0])
         if event in TWO_PATH_EVENTS and len(args) > 1:
             session.note_path(args[1])
     finally:
@@ -134,81 +140,124 @@ class SkippedCommand(Exception):
     pass
 
 
-def install_recording_subprocess():
-    """Commands are noted, not run."""
+# How the patched subprocess functions behave right now: 'real' (as if not
+# patched), 'record' (noted, not run) or 'run' (noted and run). Recipes bind
+# them at load time (`from subprocess import check_call`), so the functions a
+# recipe holds must follow the current mode rather than be swapped per mode.
+MODE = 'real'
+# True while a noted command runs: the Popen it makes must not be noted again.
+RUNNING_COMMAND = False
 
-    def call(args, *a, **kw):
-        note_command(args, kw)
-        return 0
-
-    def run(args, *a, **kw):
-        note_command(args, kw)
-        return subprocess.CompletedProcess(args, 0, b'' if not kw.get('text') else '', b'')
-
-    def check_output(args, *a, **kw):
-        note_command(args, kw)
-        return '' if kw.get('text') or kw.get('universal_newlines') else b''
-
-    def popen(args, *a, **kw):
-        note_command(args, kw)
-        raise SkippedCommand('Popen cannot be recorded')
-
-    def system(command):
-        note_command(command, {'shell': True})
-        return 0
-
-    subprocess.call = call
-    subprocess.check_call = call
-    subprocess.run = run
-    subprocess.check_output = check_output
-    subprocess.Popen = popen
-    os.system = system
+REAL = {
+    'call': subprocess.call, 'check_call': subprocess.check_call,
+    'run': subprocess.run, 'check_output': subprocess.check_output,
+    'Popen': subprocess.Popen, 'system': os.system,
+}
 
 
-def install_running_subprocess():
-    """Commands are noted and run; a failure carries the command and its stderr."""
-    real_run = REAL['run']
+def recording_call(args, *a, **kw):
+    note_command(args, kw)
+    return 0
 
-    def run_checked(args, kw, check):
-        note_command(args, kw)
-        args = overlaying(args)
-        kw = dict(kw)
-        kw.pop('check', None)
-        capture = 'stderr' not in kw and not kw.get('capture_output')
-        if capture:
-            kw['stderr'] = subprocess.PIPE
-        result = real_run(args, **kw)
-        err = result.stderr
-        if capture and err:
-            sys.stderr.write(err if isinstance(err, str) else os.fsdecode(err))
-        if check and result.returncode != 0:
-            raise subprocess.CalledProcessError(result.returncode, args, result.stdout, err)
-        return result
 
-    def check_call(args, *a, **kw):
-        run_checked(args, kw, True)
-        return 0
+def recording_run(args, *a, **kw):
+    note_command(args, kw)
+    return subprocess.CompletedProcess(args, 0, b'' if not kw.get('text') else '', b'')
 
-    def call(args, *a, **kw):
-        return run_checked(args, kw, False).returncode
 
-    def run(args, *a, **kw):
-        return run_checked(args, kw, kw.get('check', False))
+def recording_check_output(args, *a, **kw):
+    note_command(args, kw)
+    return '' if kw.get('text') or kw.get('universal_newlines') else b''
 
-    def check_output(args, *a, **kw):
-        kw = dict(kw)
-        kw['stdout'] = subprocess.PIPE
-        return run_checked(args, kw, True).stdout
 
-    def system(command):
-        return run_checked(command, {'shell': True}, False).returncode
+def recording_system(command):
+    note_command(command, {'shell': True})
+    return 0
 
-    subprocess.call = call
-    subprocess.check_call = check_call
-    subprocess.run = run
-    subprocess.check_output = check_output
-    subprocess.Popen = REAL['Popen']
-    os.system = system
+
+def run_checked(args, kw, check):
+    """Note a command and run it; a failure carries the command and its stderr."""
+    global RUNNING_COMMAND
+    note_command(args, kw)
+    args = overlaying(args)
+    kw = dict(kw)
+    kw.pop('check', None)
+    capture = 'stderr' not in kw and not kw.get('capture_output')
+    if capture:
+        kw['stderr'] = subprocess.PIPE
+    RUNNING_COMMAND = True
+    try:
+        result = REAL['run'](args, **kw)
+    finally:
+        RUNNING_COMMAND = False
+    err = result.stderr
+    if capture and err:
+        sys.stderr.write(err if isinstance(err, str) else os.fsdecode(err))
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, args, result.stdout, err)
+    return result
+
+
+def running_check_call(args, *a, **kw):
+    run_checked(args, kw, True)
+    return 0
+
+
+def running_call(args, *a, **kw):
+    return run_checked(args, kw, False).returncode
+
+
+def running_run(args, *a, **kw):
+    return run_checked(args, kw, kw.get('check', False))
+
+
+def running_check_output(args, *a, **kw):
+    kw = dict(kw)
+    kw['stdout'] = subprocess.PIPE
+    return run_checked(args, kw, True).stdout
+
+
+def running_system(command):
+    return run_checked(command, {'shell': True}, False).returncode
+
+
+BY_MODE = {
+    'real': REAL,
+    'record': {'call': recording_call, 'check_call': recording_call, 'run': recording_run,
+               'check_output': recording_check_output, 'system': recording_system},
+    'run': {'call': running_call, 'check_call': running_check_call, 'run': running_run,
+            'check_output': running_check_output, 'system': running_system},
+}
+
+
+def dispatcher(name):
+    def dispatch(*args, **kw):
+        return BY_MODE[MODE][name](*args, **kw)
+    dispatch.__name__ = dispatch.__qualname__ = name
+    dispatch.__doc__ = REAL[name].__doc__
+    return dispatch
+
+
+class Popen(REAL['Popen']):
+    """subprocess.Popen that follows MODE (a class still, for isinstance and subclasses)."""
+
+    def __init__(self, args, *a, **kw):
+        if MODE == 'record':
+            note_command(args, kw)
+            raise SkippedCommand('Popen cannot be recorded')
+        if MODE == 'run' and not RUNNING_COMMAND:
+            note_command(args, kw)
+            args = overlaying(args)
+        super().__init__(args, *a, **kw)
+
+
+def install_subprocess():
+    """Patch subprocess.* and os.system with functions that follow MODE.
+    Installed inside a family's isolation, so restoring its state unpatches them."""
+    for name in ('call', 'check_call', 'run', 'check_output'):
+        setattr(subprocess, name, dispatcher(name))
+    subprocess.Popen = Popen
+    os.system = dispatcher('system')
 
 
 def overlaying(args):
@@ -220,11 +269,81 @@ def overlaying(args):
     return args
 
 
-REAL = {
-    'call': subprocess.call, 'check_call': subprocess.check_call,
-    'run': subprocess.run, 'check_output': subprocess.check_output,
-    'Popen': subprocess.Popen, 'system': os.system,
-}
+def unchanged(live, saved):
+    """Fast path: dict equality runs in C and takes identical values as equal."""
+    try:
+        return len(live) == len(saved) and bool(live == saved)
+    except Exception:
+        return False
+
+
+def environ_data():
+    """The environment as the process holds it (encoded), cheap to copy and compare."""
+    data = getattr(os.environ, '_data', None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
+
+
+class ProcessState:
+    """What a recipe can change in this process that a later recipe would see:
+    working directory, umask, environment, imported modules and import paths,
+    module attributes (patched functions, sys.stdout...), warning filters.
+    Taken before a family is recorded and restored after it, so each family is
+    recorded as if it were alone in the process. `recipe_globals`: also the
+    recipe's own globals; `attributes=False` skips module attributes, the
+    costly part, for the cheap snapshot taken before each target."""
+
+    def __init__(self, recipe_globals=None, attributes=True):
+        self.cwd = os.getcwd()
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.environ = environ_data()
+        self.path = list(sys.path)
+        self.meta_path = list(sys.meta_path)
+        self.path_hooks = list(sys.path_hooks)
+        self.importer_cache = dict(sys.path_importer_cache)
+        self.modules = dict(sys.modules)
+        me = sys.modules.get(__name__)
+        # Module attributes by identity: rebinding (patching) shows, state
+        # mutated in place (caches) does not and needs no undoing.
+        self.attributes = [(vars(m), dict(vars(m))) for m in self.modules.values()
+                           if attributes and m is not me and isinstance(getattr(m, '__dict__', None), dict)]
+        if recipe_globals is not None:
+            self.attributes.append((recipe_globals, dict(recipe_globals)))
+        warnings = sys.modules.get('warnings')
+        self.warning_filters = list(warnings.filters) if warnings else None
+
+    def restore(self):
+        if not unchanged(sys.modules, self.modules):
+            for name in [n for n in sys.modules if n not in self.modules]:
+                del sys.modules[name]
+            sys.modules.update(self.modules)
+        for live, saved in self.attributes:
+            if unchanged(live, saved):
+                continue
+            for key in [k for k in live if k not in saved]:
+                del live[key]
+            for key, value in saved.items():
+                if live.get(key, live) is not value:
+                    live[key] = value
+        sys.path[:] = self.path
+        sys.meta_path[:] = self.meta_path
+        sys.path_hooks[:] = self.path_hooks
+        if not unchanged(sys.path_importer_cache, self.importer_cache):
+            sys.path_importer_cache.clear()
+            sys.path_importer_cache.update(self.importer_cache)
+        warnings = sys.modules.get('warnings')
+        if warnings is not None and self.warning_filters is not None and warnings.filters != self.warning_filters:
+            warnings.filters[:] = self.warning_filters
+            getattr(warnings, '_filters_mutated', lambda: None)()
+        if environ_data() != self.environ:
+            saved = {os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()}
+            for key in [k for k in os.environ if k not in saved]:
+                del os.environ[key]
+            for key, value in saved.items():
+                if os.environ.get(key) != value:
+                    os.environ[key] = value
+        os.umask(self.umask)
+        os.chdir(self.cwd)
 
 
 def load_recipe(family_dir):
@@ -280,20 +399,33 @@ def format_error(exc):
 
 
 def run_session(fun, family_dir, out_dir, running):
-    global SESSION
+    global SESSION, MODE
     session = Session(family_dir, out_dir)
     SESSION = session
-    if running:
-        install_running_subprocess()
-    else:
-        install_recording_subprocess()
+    MODE = 'run' if running else 'record'
     session.active = True
     try:
         call_target(fun, family_dir, out_dir)
     finally:
         session.active = False
         SESSION = None
+        MODE = 'real'
     return session
+
+
+def record_target(fun, family_dir, out_dir):
+    """(session, replay) for one target function; raises when it fails for real."""
+    # A recorded attempt that fails must leave nothing for the real run to see.
+    before = ProcessState(getattr(fun, '__globals__', None), attributes=False)
+    try:
+        session = run_session(fun, family_dir, out_dir, running=False)
+        return session, 'python' if session.touches_output else 'commands'
+    except Exception:
+        # The function needs what its commands produce: run it for real.
+        before.restore()
+        shutil.rmtree(out_dir)
+        os.makedirs(out_dir)
+        return run_session(fun, family_dir, out_dir, running=True), 'python'
 
 
 def record_family(family_dir, scratch):
@@ -306,46 +438,43 @@ def record_family(family_dir, scratch):
         out_dir = os.path.join(tempfile.mkdtemp(dir=scratch), str(plugin_id))
         os.makedirs(out_dir)
         try:
-            session = run_session(fun, family_dir, out_dir, running=False)
-            entry['replay'] = 'python' if session.touches_output else 'commands'
-        except Exception:
-            # The function needs what its commands produce: run it for real.
-            shutil.rmtree(out_dir)
-            os.makedirs(out_dir)
-            try:
-                session = run_session(fun, family_dir, out_dir, running=True)
-                entry['replay'] = 'python'
-            except Exception as exc:
-                entry['error'] = format_error(exc)
-                session = None
-        if session is not None:
+            session, entry['replay'] = record_target(fun, family_dir, out_dir)
             entry['out'] = out_dir
             entry['commands'] = session.commands
             entry['reads'] = session.reads
+        except (Exception, SystemExit) as exc:  # sys.exit() in a recipe ends only its target
+            entry['error'] = format_error(exc)
         result.append(entry)
     return result
+
+
+def record_isolated(family_dir):
+    """Record one family as if it were alone in this process: its own scratch
+    folder, and the process state as it was before, whatever the recipe did."""
+    state = ProcessState()
+    install_subprocess()
+    scratch = tempfile.mkdtemp(prefix='provd-recipe-')
+    try:
+        return {'targets': record_family(family_dir, scratch)}
+    except (Exception, SystemExit) as exc:
+        return {'error': format_error(exc), 'traceback': traceback.format_exc(limit=-3)}
+    finally:
+        state.restore()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def do_record(request):
     sys.addaudithook(audit)
     reply = {}
-    scratch = tempfile.mkdtemp(prefix='provd-recipe-')
-    try:
-        for family_dir in request['families']:
-            family_dir = os.path.realpath(family_dir)
-            try:
-                reply[family_dir] = {'targets': record_family(family_dir, scratch)}
-            except Exception as exc:
-                reply[family_dir] = {'error': format_error(exc),
-                                     'traceback': traceback.format_exc(limit=-3)}
-    finally:
-        install_running_subprocess()
-        shutil.rmtree(scratch, ignore_errors=True)
+    for family_dir in request['families']:
+        family_dir = os.path.realpath(family_dir)
+        reply[family_dir] = record_isolated(family_dir)
     return {'families': reply}
 
 
 def do_build(request):
     sys.addaudithook(audit)
+    install_subprocess()
     family_dir = os.path.realpath(request['family'])
     out_dir = os.path.abspath(request['out'])
     targets, _ = load_recipe(family_dir)
