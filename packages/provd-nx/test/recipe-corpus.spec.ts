@@ -8,11 +8,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../src/lib/build';
-import { analyzeFamily, FamilyRecipe } from '../src/lib/family';
-import { packageFileName } from '../src/lib/package';
-import { readPluginInfo } from '../src/lib/plugin-info';
-import { recordFamilies } from '../src/lib/recipe';
+import { buildModel } from '../src/model/build';
+import { familyModel } from '../src/model/model';
+import { analyzeFamily, FamilyRecipe } from '../src/recipe/family';
+import { packageFileName } from '../src/package/naming';
+import { readPluginInfo } from '../src/model/plugin-info';
+import { recordFamilies } from '../src/recipe/recipe';
 import { packageSnapshot, PackageSnapshot, referencePackages } from './reference-builder';
 import { createWorkspace, TestWorkspace } from './workspace';
 
@@ -84,8 +85,10 @@ describe('recipe corpus', () => {
 
   it('builds every model (recordFamilies, analyzeFamily, buildModel) exactly as the reference way', async () => {
     for (const family of FAMILIES) {
-      for (const model of alone.get(family)!.models) {
-        const built = await buildModel(root, { ...model, familyRoot: `plugins/${family}` }, 'dist');
+      const recipe = alone.get(family)!;
+      for (const model of recipe.models) {
+        const version = readPluginInfo(join(familyDir(family), model.folder, 'plugin-info')).version;
+        const built = await buildModel(root, familyModel({ ...recipe, root: `plugins/${family}` }, model, version), 'dist');
         const name = packageFileName(model.pluginId, built.version);
         expect(reference.has(name), `reference package ${name}`).toBe(true);
         expect(await packageSnapshot(built.packageFile, model.pluginId), `${family}: ${model.pluginId}`).toEqual(reference.get(name));

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { normalizeMode, readPackage } from '../src/lib/package';
+import { normalizeMode } from '../src/package/tree';
+import { readPackage } from '../src/package/read';
 import { REPO_ROOT } from './workspace';
 
 /** pgbuild.py: PROVD_REFERENCE_BUILDER, else shared/reference/pgbuild.py in the nearest folder above the repository. */
