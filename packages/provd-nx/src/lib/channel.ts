@@ -23,7 +23,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { compare as semverCompare, valid as semverValid } from 'semver';
 import {
   type PackageEntry,
   type PackageMember,
@@ -34,6 +33,7 @@ import {
   sha1File,
 } from './package';
 import { PLUGIN_INFO, parsePluginInfo } from './plugin-info';
+import { checkVersion, compareVersions } from './provd-version';
 import { withTempDir, type ChannelBackend } from './repository';
 
 export const INDEX_FILE = 'plugins.db';
@@ -305,13 +305,8 @@ function makeEntry(info: JsonObject, filename: string, size: number, sha1: strin
   return entry;
 }
 
-/** Semver order when both are semver, else a numeric-aware string order (old hand-made versions). */
-export function compareVersions(a: string, b: string): number {
-  const va = semverValid(a);
-  const vb = semverValid(b);
-  if (va && vb) return semverCompare(va, vb);
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/** provd version order (provd-version.ts), re-exported for existing importers. */
+export { compareVersions };
 
 /** Problems of one index entry on its own (no file access). */
 export function entryProblems(pluginId: string, entry: JsonValue | undefined): string[] {
@@ -779,6 +774,8 @@ export async function copyEntry(
     throw new Error(`${from.location}: the entry of ${pluginId} is broken: ${problems.join('; ')}`);
   }
   const version = entry.version as string;
+  // promote orders versions: one we cannot order is refused, naming where it was read
+  checkVersion(version, `${from.location}/${INDEX_FILE} (${pluginId})`);
   const filename = entry.filename as string;
   return withChannelTempDir(async (tmpDir) => {
     const file = path.join(tmpDir, filename);

@@ -26,7 +26,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { valid as semverValid } from 'semver';
+import { isVersion } from './provd-version';
 import { Parser, type ReadEntry } from 'tar';
 
 /** Seconds since the epoch written as the mtime of every entry. */
@@ -86,7 +86,7 @@ export function packageFileVersion(name: string, pluginId: string, knownIds: Ite
   const suffix = '.tar.bz2';
   if (!name.startsWith(`${pluginId}-`) || !name.endsWith(suffix)) return null;
   const version = name.slice(pluginId.length + 1, -suffix.length);
-  if (!semverValid(version)) return null;
+  if (!isVersion(version)) return null;
   // "xivo-aastra-3.3.1-1.0.0.tar.bz2" is plugin xivo-aastra-3.3.1's, not xivo-aastra's 3.3.1-1.0.0.
   for (const other of knownIds) {
     if (other.length > pluginId.length && other.startsWith(`${pluginId}-`) && packageFileVersion(name, other) !== null) return null;

@@ -1,18 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { inc, valid } from 'semver';
 import { modelInputPaths } from './family';
 import { changedFiles, resolveBase, showFile } from './git';
 import type { ModelMetadata } from './metadata';
 import { parsePluginInfo, PLUGIN_INFO, withVersion } from './plugin-info';
+import { Bump, checkVersion, isKeywordBump, nextVersion } from './provd-version';
 
-export type Bump = 'patch' | 'minor' | 'major' | string;
-
-export function nextVersion(current: string, bump: Bump): string {
-  if (bump === 'patch' || bump === 'minor' || bump === 'major') return inc(current, bump)!;
-  if (!valid(bump)) throw new Error(`--bump must be patch, minor, major or a semver version, not '${bump}'`);
-  return bump;
-}
+export { nextVersion };
+export type { Bump };
 
 export interface VersionPlan {
   pluginId: string;
@@ -49,7 +44,10 @@ export function planVersion(root: string, model: ModelMetadata, base: string, bu
     (f) => f !== file || before === null || withVersion(before, current, file) !== text
   );
   const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase, changed, state: 'unchanged' };
-  if (valid(bump)) {
+  // an exact version may replace one we cannot handle; anything else needs the current one
+  if (isKeywordBump(bump)) checkVersion(current, file);
+  else nextVersion(current, bump, file);
+  if (!isKeywordBump(bump)) {
     // an exact version is a decision, not a reaction to changes
     if (bump !== current) Object.assign(plan, { state: 'bump', next: bump });
   } else if (before === null) plan.state = 'new';

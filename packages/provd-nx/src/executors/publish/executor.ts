@@ -4,6 +4,7 @@ import { publishPackage, readPackageOnce } from '../../lib/channel';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
 import { packageFileName } from '../../lib/package';
 import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
+import { checkVersion } from '../../lib/provd-version';
 import { plannedVersion, recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { PublishExecutorSchema } from './schema';
@@ -14,6 +15,8 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
   const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
   try {
     const { version } = readPluginInfo(join(context.root, infoFile), infoFile);
+    // publishing orders versions (downgrade checks): refuse one we cannot order
+    checkVersion(version, infoFile);
     const dryRun = isDryRun(options.dryRun);
     const planned = dryRun ? plannedVersion(model.pluginId) : undefined;
     if (planned) {
