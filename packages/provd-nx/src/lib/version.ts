@@ -4,7 +4,7 @@ import { modelInputPaths } from './family';
 import { changedFiles, resolveBase, showFile } from './git';
 import type { ModelMetadata } from './metadata';
 import { parsePluginInfo, PLUGIN_INFO, withVersion } from './plugin-info';
-import { Bump, checkVersion, isKeywordBump, nextVersion } from './provd-version';
+import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from './provd-version';
 
 export { nextVersion };
 export type { Bump };
@@ -44,10 +44,10 @@ export function planVersion(root: string, model: ModelMetadata, base: string, bu
     (f) => f !== file || before === null || withVersion(before, current, file) !== text
   );
   const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase, changed, state: 'unchanged' };
+  const exact = !isKeywordBump(bump) && isVersion(bump);
   // an exact version may replace one we cannot handle; anything else needs the current one
-  if (isKeywordBump(bump)) checkVersion(current, file);
-  else nextVersion(current, bump, file);
-  if (!isKeywordBump(bump)) {
+  if (!exact) checkVersion(current, file);
+  if (exact) {
     // an exact version is a decision, not a reaction to changes
     if (bump !== current) Object.assign(plan, { state: 'bump', next: bump });
   } else if (before === null) plan.state = 'new';
