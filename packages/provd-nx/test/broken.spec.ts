@@ -6,14 +6,8 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { familyFiles } from './collection';
+import { failedTasks } from './tasks';
 import { createWorkspace, TestWorkspace } from './workspace';
-
-/** Tasks Nx reports as failed, from its closing "Failed tasks:" list. */
-export function failedTasks(output: string): string[] {
-  const at = output.indexOf('Failed tasks:');
-  if (at < 0) return [];
-  return [...output.slice(at).matchAll(/^\s*- (\S+:\S+)/gm)].map((m) => m[1]).sort();
-}
 
 const two = (name: string) =>
   familyFiles({ name, models: [{ folder: '1.0', pluginId: `${name}-1.0` }, { folder: '2.0', pluginId: `${name}-2.0` }] });
