@@ -6,11 +6,11 @@
  */
 import { CreateNodesResult, logger, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { basename, posix } from 'node:path';
-import type { FamilyRecipe } from '../lib/family';
-import { sharedProjectName } from '../lib/metadata';
-import { PLUGIN_NAME } from '../lib/names';
+import type { FamilyRecipe } from '../recipe/family';
+import { sharedProjectName } from '../model/model';
+import { PLUGIN_NAME } from '../utils/names';
+import { TECHNOLOGIES } from './project-configs';
 
-const TECHNOLOGIES = ['provd'];
 /** The targets a model (and a family, fanning out) offers. */
 const TARGETS = ['version', 'build', 'publish'] as const;
 
