@@ -330,6 +330,23 @@ describe('publishPackage into a local channel', () => {
     expect(await verifyChannel(stable)).toEqual([]);
   });
 
+  it('orders provd versions numerically; promote refuses a version it cannot order, which any real version replaces', async () => {
+    const r = repo();
+    const [testing, stable, archive] = [r.channel('testing'), r.channel('stable'), r.channel('archive')];
+    expect((await publishPackage(testing, request(await buildPackage('xivo-two', '0.9')), { archive })).status).toBe('published');
+    expect(await publishPackage(testing, request(await buildPackage('xivo-two', '0.10')), { archive })).toMatchObject({ status: 'published', previous: '0.9' });
+    const back = await publishPackage(testing, request(await buildPackage('xivo-two', '0.9.5')), { archive });
+    expect(back).toMatchObject({ status: 'refused', previous: '0.10' });
+    expect(await copyEntry(testing, stable, 'xivo-two', { archive })).toMatchObject({ status: 'published', version: '0.10' });
+
+    // an index written elsewhere may hold anything: 'beta' cannot be promoted, and sorts before real versions
+    expect((await publishPackage(testing, request(await buildPackage('xivo-legacy', 'beta')), { archive })).status).toBe('published');
+    await expect(copyEntry(testing, stable, 'xivo-legacy')).rejects.toThrow(
+      /testing\/plugins\.db \(xivo-legacy\): version "beta" is not a dotted numeric version/
+    );
+    expect(await publishPackage(testing, request(await buildPackage('xivo-legacy', '0.1')), { archive })).toMatchObject({ status: 'published', previous: 'beta' });
+  });
+
   it('8 publishers in separate processes keep every entry', async () => {
     const dir = tmp('repo-concurrent');
     const built = await Promise.all(Array.from({ length: 8 }, (_, i) => buildPackage(`xivo-conc-${i}`, `1.0.${i}`)));

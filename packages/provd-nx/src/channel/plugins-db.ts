@@ -3,10 +3,10 @@
  * verbatim, plus `filename`, `dsize` and `sha1sum`.
  */
 import { parseJson, serializeJson } from './python-json';
-import { compare as semverCompare, valid as semverValid } from 'semver';
 import { JsonValue, JsonObject, isJsonObject, newObject, JsonNumber } from './python-json';
 import { ChannelBackend } from '../repository/backend';
 import { packageFileName, packageFileVersion } from '../package/naming';
+import { compareVersions } from '../version/provd-version';
 
 export const INDEX_FILE = 'plugins.db';
 /** provd rejects an entry missing any of these, and with it every install from the channel. */
@@ -54,13 +54,8 @@ export function makeEntry(info: JsonObject, filename: string, size: number, sha1
   return entry;
 }
 
-/** Semver order when both are semver, else a numeric-aware string order (old hand-made versions). */
-export function compareVersions(a: string, b: string): number {
-  const va = semverValid(a);
-  const vb = semverValid(b);
-  if (va && vb) return semverCompare(va, vb);
-  return a.localeCompare(b, 'en', { numeric: true });
-}
+/** provd version order (version/provd-version.ts), re-exported for the channel's importers. */
+export { compareVersions };
 
 /** Problems of one index entry on its own (no file access). */
 export function entryProblems(pluginId: string, entry: JsonValue | undefined): string[] {

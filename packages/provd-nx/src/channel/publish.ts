@@ -23,6 +23,7 @@ import { sha1File } from '../package/read';
 import { packageFileName } from '../package/naming';
 import { PackageContents, packageProblems } from '../package/checks';
 import { PLUGIN_INFO, parsePluginInfo } from '../model/plugin-info';
+import { checkVersion } from '../version/provd-version';
 
 /** Whether the channel's `name` holds the bytes with this SHA-1, by reading them back. */
 async function remoteState(channel: ChannelBackend, name: string, sha1: string, tmpDir: string): Promise<'absent' | 'same' | 'different'> {
@@ -318,6 +319,8 @@ export async function copyEntry(
     throw new Error(`${from.location}: the entry of ${pluginId} is broken: ${problems.join('; ')}`);
   }
   const version = entry.version as string;
+  // promote orders versions: one we cannot order is refused, naming where it was read
+  checkVersion(version, `${from.location}/${INDEX_FILE} (${pluginId})`);
   const filename = entry.filename as string;
   return withTempDir('provd-channel-', async (tmpDir) => {
     const file = path.join(tmpDir, filename);

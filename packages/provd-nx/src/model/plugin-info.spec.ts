@@ -32,7 +32,11 @@ describe('plugin-info', () => {
     expect(() => parsePluginInfo('{', 'p/m/plugin-info')).toThrow(/^p\/m\/plugin-info: not valid JSON/);
     expect(() => parsePluginInfo('[]', 'f')).toThrow('f: must be a JSON object');
     expect(() => parsePluginInfo('{"version":"1.0.0"}', 'f')).toThrow('f: missing required key(s): capabilities, description');
-    expect(() => parsePluginInfo('{"version":"1.0","description":"","capabilities":{}}', 'f')).toThrow(/not valid semver/);
+    // provd versions are opaque strings: any non-empty one is a valid plugin-info
+    for (const version of ['1.0', '0.4.17', 'beta']) {
+      expect(parsePluginInfo(`{"version":"${version}","description":"","capabilities":{}}`, 'f').version).toBe(version);
+    }
+    expect(() => parsePluginInfo('{"version":"","description":"","capabilities":{}}', 'f')).toThrow('f: "version" is empty');
     expect(() => parsePluginInfo('{"version":"1.0.0","description":"","capabilities":[]}', 'f')).toThrow(/"capabilities" must be a JSON object/);
     expect(parsePluginInfo(INFO, 'f').version).toBe('1.2.3');
   });

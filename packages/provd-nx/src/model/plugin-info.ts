@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { valid } from 'semver';
 import { isJsonObject, JsonObject, JsonValue, parseJson } from '../channel/python-json';
 
 export const PLUGIN_INFO = 'plugin-info';
@@ -33,9 +32,8 @@ export function parsePluginInfo(text: string, file: string): PluginInfo {
   const missing = REQUIRED_INFO_KEYS.filter((k) => !(k in info));
   if (missing.length) throw new PluginInfoError(file, `missing required key(s): ${missing.join(', ')}`);
   if (typeof info.version !== 'string') throw new PluginInfoError(file, `"version" must be a string`);
-  if (!valid(info.version)) {
-    throw new PluginInfoError(file, `version "${info.version}" is not valid semver (expected e.g. 1.2.3)`);
-  }
+  // provd treats the version as opaque: its shape only matters to version/publish (provd-version.ts)
+  if (info.version === '') throw new PluginInfoError(file, `"version" is empty`);
   if (typeof info.description !== 'string') throw new PluginInfoError(file, `"description" must be a string`);
   if (!isJsonObject(info.capabilities)) {
     throw new PluginInfoError(file, `"capabilities" must be a JSON object`);

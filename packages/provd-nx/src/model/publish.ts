@@ -4,7 +4,8 @@ import { readPackageOnce } from '../channel/package-cache';
 import { publishPackage, PublishOptions, PublishOutcome } from '../channel/publish';
 import { packageFileName } from '../package/naming';
 import type { ChannelBackend } from '../repository/backend';
-import { type Model, modelVersion } from './model';
+import { checkVersion } from '../version/provd-version';
+import { type Model, modelVersion, pluginInfoPath } from './model';
 import { PLUGIN_INFO } from './plugin-info';
 
 /**
@@ -19,6 +20,8 @@ export async function publishModel(
   opts: PublishOptions = {}
 ): Promise<PublishOutcome> {
   const version = modelVersion(workspaceRoot, model);
+  // publishing orders versions (downgrade checks): refuse one we cannot order
+  checkVersion(version, pluginInfoPath(model));
   const shown = posix.join(distDir, 'packages', packageFileName(model.pluginId, version));
   const packageFile = join(workspaceRoot, shown);
   if (!existsSync(packageFile)) throw new Error(`${shown} does not exist: build ${model.pluginId} first`);

@@ -1,6 +1,6 @@
 /** Package file names: `<plugin-id>-<version>.tar.bz2`. */
-import { valid as semverValid } from 'semver';
 import { checkPluginId } from '../model/plugin-id';
+import { isVersion } from '../version/provd-version';
 
 export function checkPathComponent(what: string, value: string): void {
   if (!value || value === '.' || value === '..' || value.includes('/') || value.includes('\0')) {
@@ -19,7 +19,7 @@ export function packageFileVersion(name: string, pluginId: string, knownIds: Ite
   const suffix = '.tar.bz2';
   if (!name.startsWith(`${pluginId}-`) || !name.endsWith(suffix)) return null;
   const version = name.slice(pluginId.length + 1, -suffix.length);
-  if (!semverValid(version)) return null;
+  if (!isVersion(version)) return null;
   // "xivo-aastra-3.3.1-1.0.0.tar.bz2" is plugin xivo-aastra-3.3.1's, not xivo-aastra's 3.3.1-1.0.0.
   for (const other of knownIds) {
     if (other.length > pluginId.length && other.startsWith(`${pluginId}-`) && packageFileVersion(name, other) !== null) return null;

@@ -1,6 +1,6 @@
 /** Inference: each family's build.py recorded and analyzed into family, shared-folder, model and repository projects. */
 import {
-  AggregateCreateNodesError, CreateNodes,
+  CreateNodes,
   CreateNodesContext,
   CreateNodesResult, ProjectConfiguration
 } from '@nx/devkit';
@@ -14,12 +14,14 @@ import { recordFamilies } from '../recipe/recipe';
 import { FamilyRecipe, BUILD_FILE, analyzeFamily } from '../recipe/family';
 import { PluginInfo, readPluginInfo } from '../model/plugin-info';
 import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
+import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 
 
-/** Cached per family: the recipe analysis plus each model's plugin-info. */
+/** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
 interface FamilyInference {
   recipe: FamilyRecipe;
   infos: Record<string, PluginInfo>;
+  problems?: Record<string, string>;
 }
 
 export const createNodes: CreateNodes<ProvdPluginOptions> = [
@@ -28,17 +30,20 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
     const options = normalizeOptions(rawOptions);
     const familyRoots = buildFiles.map((f) => dirname(f)).filter((root) => dirname(root) === options.pluginsDir);
     if (familyRoots.length === 0) return [];
-    const cache = new PluginCache<FamilyInference>(
+    // broken families are cached too (keyed by content: a fixed file re-infers)
+    const cache = new PluginCache<FamilyInference | BrokenFamily>(
       join(workspaceDataDirectory, `provd-${hashObject(options)}.hash`)
     );
     const fingerprint = pluginFingerprint();
     const hashes = (await calculateHashesForCreateNodes(familyRoots, options, context)).map((h) => h + fingerprint);
     try {
-      const { families, errors } = await inferFamilies(familyRoots, hashes, cache, context);
-      const results = families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), familyNodes(family, options, fingerprint, context.workspaceRoot)] as const);
-      errors.push(...duplicatePluginIds(families));
-      // Nx lists each file's problem, and keeps the good families' projects
-      if (errors.length) throw new AggregateCreateNodesError(errors, results);
+      const { families, broken } = await inferFamilies(familyRoots, hashes, cache, context);
+      // a broken part is warned about and its targets fail: it never fails the graph (broken.ts)
+      const duplicates = duplicatePluginIds(families, BUILD_FILE);
+      const results = [
+        ...families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), withBrokenModels(familyNodes(family, options, fingerprint, context.workspaceRoot), family, duplicates)] as const),
+        ...broken.map((family) => [posix.join(family.root, BUILD_FILE), brokenFamilyNodes(family)] as const),
+      ];
       // channel-wide targets ride on the first family's result
       results[0][1].projects![options.pluginsDir] = repositoryProject(options);
       return results;
@@ -51,52 +56,40 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
 /** Nx < 23 name for the same batch API. */
 export const createNodesV2 = createNodes;
 
-type FileError = [file: string, error: Error];
-
 async function inferFamilies(
   familyRoots: string[],
   hashes: string[],
-  cache: PluginCache<FamilyInference>,
+  cache: PluginCache<FamilyInference | BrokenFamily>,
   context: CreateNodesContext
-): Promise<{ families: FamilyInference[]; errors: FileError[] }> {
+): Promise<{ families: FamilyInference[]; broken: BrokenFamily[] }> {
   const missing = familyRoots.filter((_, i) => !cache.has(hashes[i]));
   // One python process records every uncached family.
   const absolute = new Map(missing.map((root) => [root, realpathSync(join(context.workspaceRoot, root))]));
   const recorded = await recordFamilies([...absolute.values()]);
-  const errors: FileError[] = [];
   for (const root of missing) {
+    const hash = hashes[familyRoots.indexOf(root)];
+    let recipe: FamilyRecipe;
     try {
-      const recipe = analyzeFamily(context.workspaceRoot, root, recorded[absolute.get(root)!] ?? { error: { message: 'no reply from recipe.py' } });
-      const infos: Record<string, PluginInfo> = {};
-      for (const model of recipe.models) {
-        const file = pluginInfoPath({ familyRoot: root, folder: model.folder });
-        infos[model.pluginId] = readPluginInfo(join(context.workspaceRoot, file), file);
-      }
-      cache.set(hashes[familyRoots.indexOf(root)], { recipe, infos });
+      recipe = analyzeFamily(context.workspaceRoot, root, recorded[absolute.get(root)!] ?? { error: { message: 'no reply from recipe.py' } });
     } catch (e) {
-      // Nx heads each error with its file: say a file's name only when it is another one
-      const file = posix.join(root, BUILD_FILE);
-      const message = (e as Error).message;
-      errors.push([file, message.startsWith(`${file}: `) ? new Error(message.slice(file.length + 2)) : (e as Error)]);
+      cache.set(hash, { root, error: inFile(posix.join(root, BUILD_FILE), (e as Error).message) });
+      continue;
     }
-  }
-  const families = familyRoots.filter((_, i) => cache.has(hashes[i])).map((root) => cache.get(hashes[familyRoots.indexOf(root)])!);
-  return { families, errors };
-}
-
-function duplicatePluginIds(families: FamilyInference[]): FileError[] {
-  const seen = new Map<string, string>();
-  const errors: FileError[] = [];
-  for (const { recipe } of families) {
+    // one unreadable plugin-info breaks its model only
+    const infos: Record<string, PluginInfo> = {};
+    const problems: Record<string, string> = {};
     for (const model of recipe.models) {
-      const file = posix.join(recipe.root, BUILD_FILE);
-      const where = `${file} (target '${model.targetId}')`;
-      const first = seen.get(model.pluginId);
-      if (first) errors.push([file, new Error(`plugin id '${model.pluginId}' is declared twice: ${first} and ${where}`)]);
-      else seen.set(model.pluginId, where);
+      const file = pluginInfoPath({ familyRoot: root, folder: model.folder });
+      try {
+        infos[model.pluginId] = readPluginInfo(join(context.workspaceRoot, file), file);
+      } catch (e) {
+        problems[model.pluginId] = inFile(file, (e as Error).message);
+      }
     }
+    cache.set(hash, { recipe, infos, ...(Object.keys(problems).length ? { problems } : {}) });
   }
-  return errors;
+  const cached = familyRoots.map((_, i) => cache.get(hashes[i])!);
+  return { families: cached.filter((c): c is FamilyInference => !isBrokenFamily(c)), broken: cached.filter(isBrokenFamily) };
 }
 
 function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string, workspaceRoot: string): CreateNodesResult {
@@ -133,6 +126,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
   }
   for (const model of recipe.models) {
     const info = infos[model.pluginId];
+    if (!info) continue; // a broken model: withBrokenModels gives it failing targets
     const root = posix.join(recipe.root, model.folder);
     const metadata = familyModel(recipe, model, info.version);
     projects[root] = {

@@ -42,7 +42,12 @@ export function isDryRun(option: boolean | undefined): boolean {
 }
 
 /** The bump of this run: option, then `--bump` given to nx affected/run-many (captured by our hook). */
-export function bumpOf(option: string | undefined): string {
+export function bumpOf(option: string | number | undefined): string {
+  // nx parses `--bump=0.10` into the number 0.1: the flag as typed (captured by our hook) keeps it
+  if (typeof option === 'number') {
+    const typed = provdEnv('bump');
+    return typed && Number(typed) === option ? typed : String(option);
+  }
   return option || provdEnv('bump') || 'patch';
 }
 

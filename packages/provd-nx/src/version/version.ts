@@ -1,17 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inc, valid } from 'semver';
 import { resolveBase, changedFiles, showFile } from './git';
 import { parsePluginInfo, withVersion } from '../model/plugin-info';
 import { Model, modelInputPaths, pluginInfoPath } from '../model/model';
+import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from './provd-version';
 
-export type Bump = 'patch' | 'minor' | 'major' | string;
-
-export function nextVersion(current: string, bump: Bump): string {
-  if (bump === 'patch' || bump === 'minor' || bump === 'major') return inc(current, bump)!;
-  if (!valid(bump)) throw new Error(`--bump must be patch, minor, major or a semver version, not '${bump}'`);
-  return bump;
-}
+export { nextVersion };
+export type { Bump };
 
 export interface VersionPlan {
   pluginId: string;
@@ -48,7 +43,10 @@ export function planVersion(root: string, model: Model, base: string, bump: Bump
     (f) => f !== file || before === null || withVersion(before, current, file) !== text
   );
   const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase, changed, state: 'unchanged' };
-  if (valid(bump)) {
+  const exact = !isKeywordBump(bump) && isVersion(bump);
+  // an exact version may replace one we cannot handle; anything else needs the current one
+  if (!exact) checkVersion(current, file);
+  if (exact) {
     // an exact version is a decision, not a reaction to changes
     if (bump !== current) Object.assign(plan, { state: 'bump', next: bump });
   } else if (before === null) plan.state = 'new';
