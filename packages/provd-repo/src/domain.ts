@@ -21,4 +21,6 @@ export {
 } from '../../provd-nx/src/lib/channel';
 export { createPackage, packageFileName, packageFileVersion, sha1File } from '../../provd-nx/src/lib/package';
 export { PLUGIN_INFO, parsePluginInfo } from '../../provd-nx/src/lib/plugin-info';
-export { LOCK_FILE, LocalChannel } from '../../provd-nx/src/lib/repository';
+export { LOCK_FILE, LocalChannel, openRepository } from '../../provd-nx/src/lib/repository';
+// the client side (tests, load test): PROVD_REPOSITORY=http(s)://... with this token publishes through the server
+export { TOKEN_ENV } from '../../provd-nx/src/lib/http-upload';

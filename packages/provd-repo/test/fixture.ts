@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPackage, packageFileName } from '../src/domain';
@@ -96,4 +97,23 @@ export async function put(base: string, channel: string, file: string, token?: s
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (token) headers.authorization = `Bearer ${token}`;
   return fetch(`${base}/plugins/2/${channel}/${encodeURIComponent(name)}`, { method: 'PUT', headers, body: await fsp.readFile(file) });
+}
+
+/** node:http sends the path as written and adds no headers (fetch resolves dot segments and adds Cache-Control). */
+export function literal(base: string, method: string, p: string, headers: Record<string, string> = {}, body?: Buffer): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const { port } = new URL(base);
+    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers: body ? { ...headers, 'content-length': body.length } : headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          const status = res.statusCode ?? 0;
+          resolve(new Response(status === 304 || method === 'HEAD' ? null : Buffer.concat(chunks), { status, headers: h }));
+        });
+    });
+    req.on('error', reject).end(body);
+  });
 }

@@ -14,6 +14,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { PublishOutcome, PublishRequest } from './channel';
+import { HttpUploadChannel, TOKEN_ENV } from './http-upload';
 
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
@@ -55,6 +57,9 @@ export interface ChannelBackend {
   lock(owner: string, opts?: LockOptions): Promise<() => Promise<void>>;
   /** Remove what writers killed mid-write left behind (temp files), where the backend can tell. */
   tidy?(): Promise<void>;
+  /** Backends whose server publishes itself (checks, indexes under its lock, archives) in one request. */
+  publishHere?(req: PublishRequest): Promise<PublishOutcome>;
+  copyHere?(from: ChannelBackend, pluginId: string): Promise<PublishOutcome>;
 }
 
 /** Run `fn` with a fresh temporary folder, removed afterwards whatever happens. */
@@ -106,7 +111,9 @@ export function openRepository(location: string, workspaceRoot: string): Reposit
   } else if (kind === 'http') {
     const { url, headers, printable: p } = splitHttpCredentials(location);
     printable = p;
-    make = (name) => new HttpChannel(`${url.replace(/\/+$/, '')}/${name}`, headers, `${p.replace(/\/+$/, '')}/${name}`);
+    const token = process.env[TOKEN_ENV]?.trim();
+    if (token) make = (name) => new HttpUploadChannel(url.replace(/\/+$/, ''), name, token, `${p.replace(/\/+$/, '')}/${name}`);
+    else make = (name) => new HttpChannel(`${url.replace(/\/+$/, '')}/${name}`, headers, `${p.replace(/\/+$/, '')}/${name}`);
   } else {
     printable = location;
     make = (name) => new RsyncChannel(remoteJoin(location, name), kind);
