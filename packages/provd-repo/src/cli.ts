@@ -1,4 +1,5 @@
 /** `provd-repo serve --root <dir> [--port 8667] [--host 127.0.0.1] [--prefix /plugins/2]... [--tokens <file>]` */
+import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createServer, DEFAULT_BODY_LIMIT } from './server';
 import { loadTokens } from './tokens';
@@ -30,6 +31,8 @@ export async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new Error(`--body-limit ${values['body-limit']}: not a byte count`);
     const tokens = loadTokens(values.tokens, process.env.PROVD_REPO_TOKENS);
     const prefixes = values.prefix?.length ? values.prefix : ['/plugins/2'];
+    // a fresh workspace has no repository folder yet: serve it empty, publishing fills it
+    await mkdir(values.root, { recursive: true });
     const app = await createServer({ root: values.root, prefixes, tokens, bodyLimit });
     const address = await app.listen({ port, host: values.host });
     const base = address.replace('[::1]', 'localhost');

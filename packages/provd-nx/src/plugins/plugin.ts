@@ -20,6 +20,7 @@ import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../lib/
 import { ModelMetadata, ProvdMetadata, sharedProjectName } from '../lib/metadata';
 import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
 import { recordFamilies } from '../lib/recipe';
+import { locationKind } from '../lib/repository';
 import { readRunLog, RUN_LOG_ENV, runLogFile, summaryTable } from '../lib/run-log';
 
 import { PLUGIN_NAME } from '../lib/names';
@@ -210,6 +211,20 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
           technologies: TECHNOLOGIES,
         },
       },
+      // a local repository folder can be served to provd (and published to) by provd-repo
+      ...(locationKind(options.repository) === 'local' && {
+        serve: {
+          executor: 'nx:run-commands',
+          continuous: true,
+          cache: false,
+          inputs: [],
+          options: { command: `provd-repo serve --root "${options.repository}"` },
+          metadata: {
+            description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
+            technologies: TECHNOLOGIES,
+          },
+        },
+      }),
     },
   };
 }
