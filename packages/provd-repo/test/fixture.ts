@@ -2,7 +2,7 @@
  * Test helpers: real provd plugin packages (entry.py subclasses provd's StandardPlugin),
  * a real server on 127.0.0.1 (ephemeral port), and a tree hash to prove refusals change nothing.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -26,6 +26,8 @@ export interface PluginSpec {
   models?: string[];
   /** Extra bytes in a template so that two builds of one version differ. */
   salt?: string;
+  /** Size of an incompressible firmware file to add (load tests want realistic packages). */
+  firmwareBytes?: number;
 }
 
 export function pluginInfoText(spec: PluginSpec): string {
@@ -49,6 +51,10 @@ export async function buildPlugin(outDir: string, spec: PluginSpec): Promise<str
     await fsp.writeFile(path.join(src, 'entry.py'), ENTRY_PY);
     await fsp.mkdir(path.join(src, 'templates'));
     await fsp.writeFile(path.join(src, 'templates', 'base.tpl'), `# ${spec.id} ${spec.version} ${spec.salt ?? ''}\n`);
+    if (spec.firmwareBytes) {
+      await fsp.mkdir(path.join(src, 'firmware'));
+      await fsp.writeFile(path.join(src, 'firmware', 'image.bin'), randomBytes(spec.firmwareBytes));
+    }
     for (const d of ['var/cache', 'var/installed', 'var/templates', 'var/tftpboot']) await fsp.mkdir(path.join(src, d), { recursive: true });
     const { file } = await createPackage(src, spec.id, path.join(outDir, packageFileName(spec.id, spec.version)));
     return file;
