@@ -168,6 +168,7 @@ async function main(): Promise<void> {
     children.push(repo);
     const base = `http://127.0.0.1:${port}/plugins/2/testing/`;
     await waitFor(`http://127.0.0.1:${port}/plugins/2/`, repo);
+    const idleMiB = peakMiB(repo.pid!); // after startup: Node, fastify and the TypeScript loader
 
     // seed through the server itself, then measure
     const agent = new http.Agent({ keepAlive: true, maxSockets: UPLOADERS });
@@ -221,7 +222,7 @@ http {
     results.push({ scenario: `downloads, ${CLIENTS} clients`, server: 'nginx (anchor)', ...ng, peakMiB: peakMiB(nginx.pid!) });
     nginx.kill('SIGQUIT');
     await new Promise((r) => nginx.once('exit', r));
-    report(results, (await new Promise<string>((resolve) => {
+    report(results, idleMiB, (await new Promise<string>((resolve) => {
       const c = spawn('/usr/sbin/nginx', ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
       let s = '';
       c.stderr!.on('data', (d: Buffer) => (s += d)).on('end', () => resolve(s.trim()));
@@ -234,7 +235,7 @@ http {
   }
 }
 
-function report(results: Result[], nginxVersion: string): void {
+function report(results: Result[], idleMiB: number, nginxVersion: string): void {
   const head = ['scenario', 'server', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'note'];
   const rows = results.map((r) => [
     r.scenario,
@@ -256,7 +257,8 @@ function report(results: Result[], nginxVersion: string): void {
     `Downloads: ${CLIENTS} concurrent keep-alive clients alternating plugins.db and one of ${PLUGINS} packages of ~${PACKAGE_BYTES >> 10} KiB, ` +
     `up to ${REQUESTS} requests or ${SECONDS} s. Uploads: ${UPLOADERS} concurrent uploaders publishing ${UPLOADS} distinct packages to testing ` +
     `(each checked like verify, indexed under the channel lock). provd-repo runs as its CLI with one log line per request to a file; ` +
-    `peak RSS is VmHWM of the server's processes. Client and servers share the machine, so figures compare, not promise.`;
+    `peak RSS is VmHWM of the server's processes (provd-repo: ${idleMiB.toFixed(0)} MiB right after startup, most of it Node and the ` +
+    `TypeScript loader it runs from source with). Client and servers share the machine, so figures compare, not promise.`;
   writeFileSync(args.out!, `# provd-repo load test\n\n\`npm run bench:repo\` (tools/load-repo.ts), ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n\n${setup}\n`);
   console.log(`wrote ${args.out}`);
 }
