@@ -97,3 +97,29 @@ export async function archivedVersions(root: string, pluginId: string, knownIds:
   }
   return out;
 }
+
+export interface ChannelFile {
+  filename: string;
+  size: number;
+  /** The indexed plugin (of any channel) the file belongs to, when one matches its name. */
+  pluginId?: string;
+  version?: string;
+}
+
+/** The package files of a channel folder: for channels without plugins.db (the archive). */
+export async function channelFiles(root: string, name: string, knownIds: ReadonlySet<string>): Promise<ChannelFile[]> {
+  const dir = path.join(root, name);
+  const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.') && n.endsWith('.tar.bz2')).sort();
+  const out: ChannelFile[] = [];
+  for (const filename of names) {
+    const st = await fsp.stat(path.join(dir, filename)).catch(() => null);
+    if (!st?.isFile()) continue;
+    let owner: { pluginId: string; version: string } | undefined;
+    for (const id of knownIds) {
+      const version = packageFileVersion(filename, id, knownIds);
+      if (version !== null) owner = { pluginId: id, version };
+    }
+    out.push({ filename, size: st.size, ...owner });
+  }
+  return out;
+}

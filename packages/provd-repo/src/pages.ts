@@ -1,5 +1,5 @@
 /** The HTML pages: channel list, one channel, testing vs stable, one plugin. */
-import { archivedVersions, channelNames, readChannel, type Entry } from './catalog';
+import { archivedVersions, channelFiles, channelNames, readChannel, type Entry } from './catalog';
 import { compareVersions } from './domain';
 import { familyOf } from './family';
 import { html, Html, page, seg } from './html';
@@ -22,8 +22,19 @@ export async function channelPage(root: string, prefix: string, name: string): P
   const ch = await readChannel(root, name);
   const title = `channel ${name}`;
   if (!ch.entries) {
-    const why = ch.error ? html`<p class="refused">plugins.db cannot be read: ${ch.error}</p>` : html`<p>This channel has no plugins.db.</p>`;
-    return page(title, prefix, why);
+    const why = ch.error ? html`<p class="refused">plugins.db cannot be read: ${ch.error}</p>` : html`<p>This channel has no plugins.db (provd cannot install from it).</p>`;
+    // the archive: list its packages, each linked to its plugin's page when its id is known
+    const others = await Promise.all((await channelNames(root)).filter((n) => n !== name).map((n) => readChannel(root, n)));
+    const files = await channelFiles(root, name, new Set(others.flatMap((c) => [...(c.entries?.keys() ?? [])])));
+    const rows = files.map(
+      (f) => html`<tr><td>${f.pluginId ? pluginLink(prefix, f.pluginId) : '?'}</td><td class="version">${f.version ?? '?'}</td><td class="size">${sizeCell(f.size)}</td>
+<td class="package"><a href="${prefix}/${seg(name)}/${seg(f.filename)}">${f.filename}</a></td></tr>`,
+    );
+    return page(
+      title,
+      prefix,
+      html`${why}${files.length ? html`<table id="files"><thead><tr><th>plugin</th><th>version</th><th>size (bytes)</th><th>package</th></tr></thead><tbody>${rows}</tbody></table>` : ''}`,
+    );
   }
   const rows = [...ch.entries.values()]
     .sort((a, b) => (a.pluginId < b.pluginId ? -1 : a.pluginId > b.pluginId ? 1 : 0))

@@ -107,6 +107,8 @@ async function identify(file: string, filename: string): Promise<{ pluginId: str
     throw new HttpError(422, `${filename}: ${(e as Error).message}`);
   }
   if (expected !== filename) throw new HttpError(422, `${filename}: the package holds ${pluginId} ${version}, whose file name is ${expected}`);
+  const reserved = ['filename', 'dsize', 'sha1sum'].filter((k) => k in info);
+  if (reserved.length) throw new HttpError(422, `${pluginId}/${PLUGIN_INFO}: ${reserved.join(', ')} are reserved for the channel index`);
   const problems = packageProblems(pluginId, pkg, info);
   if (problems.length) throw new HttpError(422, `${filename} cannot be published as ${pluginId}: ${problems.join('; ')}`);
   return { pluginId, version, pluginInfoText };
@@ -132,15 +134,10 @@ function archiveOf(root: string, channel: string): LocalChannel | undefined {
 /** PUT: publish the uploaded file as `filename` into `channel`. */
 export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void) {
   const req = await identify(file, filename);
-  const outcome = await serialized(channel, async () => {
-    try {
-      return await publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log });
-    } catch (e) {
-      // identify() ran the same checks: what is left is a bad plugin-info (reserved keys...)
-      if (/cannot be published|plugin-info|reserved/.test((e as Error).message)) throw new HttpError(422, (e as Error).message);
-      throw e;
-    }
-  });
+  // identify() ran every check publishPackage runs: what it may still throw is a server fault (500)
+  const outcome = await serialized(channel, () =>
+    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log }),
+  );
   return { status: outcomeStatus(outcome), outcome };
 }
 

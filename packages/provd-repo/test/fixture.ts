@@ -28,11 +28,13 @@ export interface PluginSpec {
   salt?: string;
   /** Size of an incompressible firmware file to add (load tests want realistic packages). */
   firmwareBytes?: number;
+  /** More plugin-info keys. */
+  extraInfo?: Record<string, unknown>;
 }
 
 export function pluginInfoText(spec: PluginSpec): string {
   const capabilities = Object.fromEntries((spec.models ?? ['Acme, T1']).map((m) => [`${m}, 1.0`, { 'sip.lines': 2 }]));
-  return `${JSON.stringify({ version: spec.version, description: spec.description ?? `Plugin ${spec.id}`, capabilities }, null, 4)}\n`;
+  return `${JSON.stringify({ version: spec.version, description: spec.description ?? `Plugin ${spec.id}`, capabilities, ...spec.extraInfo }, null, 4)}\n`;
 }
 
 const ENTRY_PY = `# A minimal real provd plugin: provd finds the class with IS_PLUGIN that subclasses its Plugin.

@@ -109,4 +109,12 @@ describe('pages in chromium', () => {
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(stable['acme-t1-1.0'].dsize);
   });
+
+  it('the archive page lists its packages with their plugin', async () => {
+    await page.goto(`${server.base}/plugins/2/archive/`);
+    const rows = await page.$$eval('#files tbody tr', (trs) => trs.map((t) => [...t.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+    const files = (await fsp.readdir(`${root}/archive`)).filter((f) => !f.startsWith('.')).sort();
+    expect(rows.map((r) => r[3])).toEqual(files);
+    expect(rows).toEqual([['acme-t1-1.0', '1.0.0', expect.any(String), 'acme-t1-1.0-1.0.0.tar.bz2']]);
+  });
 });

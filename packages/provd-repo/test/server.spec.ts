@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +215,26 @@ describe('refusals change nothing', () => {
     ['promote with a token scoped to testing', 403, async () => raw('stable/promote', { method: 'POST', headers: { ...auth(TESTING_ONLY), 'content-type': 'application/json' }, body: JSON.stringify({ pluginId: 'acme-r1-1.0', from: 'testing' }) })],
     ['a corrupt package', 422, async () => raw('testing/acme-r1-1.0-2.0.0.tar.bz2', { method: 'PUT', headers: auth(), body: Buffer.from('BZh91AY&SY garbage') })],
     ['a package under another name', 422, async () => raw('testing/acme-r1-1.0-2.0.0.tar.bz2', { method: 'PUT', headers: auth(), body: await fsp.readFile(good) })],
+    [
+      'a plugin-info with keys reserved for the index',
+      422,
+      async () => put(server.base, 'testing', await buildPlugin(path.join(work, 'reserved'), { id: 'acme-r2-1.0', version: '1.0.0', extraInfo: { sha1sum: 'x' } }), WRITE_ALL),
+    ],
+    [
+      'a package without its plugin-info',
+      422,
+      async () => {
+        const dir = path.join(work, 'noinfo');
+        const file = await buildPlugin(dir, { id: 'acme-r3-1.0', version: '1.0.0' });
+        // re-pack without the plugin-info: the real tar + bzip2 tools
+        const x = path.join(dir, 'x');
+        await fsp.mkdir(x);
+        execFileSync('tar', ['-xjf', file, '-C', x]);
+        await fsp.rm(path.join(x, 'acme-r3-1.0', 'plugin-info'));
+        execFileSync('tar', ['-cjf', file, '-C', x, 'acme-r3-1.0']);
+        return put(server.base, 'testing', file, WRITE_ALL);
+      },
+    ],
     ['same version, other bytes', 409, async () => put(server.base, 'testing', await buildPlugin(path.join(work, 'other'), { id: 'acme-r1-1.0', version: '1.0.0', salt: 'x' }), WRITE_ALL)],
     ['promote of an unknown plugin', 404, async () => raw('stable/promote', { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ pluginId: 'acme-none-1.0', from: 'testing' }) })],
   ];
