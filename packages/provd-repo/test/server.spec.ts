@@ -130,6 +130,23 @@ describe('publishing and promoting through HTTP', () => {
     expect(await hashTree(root)).toBe(before);
   });
 
+  it('a dry run only reads: it says what would happen and sends no write', async () => {
+    const spec = { id: 'acme-t2-2.0', version: '1.0.5' };
+    const file = await buildPlugin(path.join(work, 'dry'), spec);
+    const repo = openRepository(`${server.base}/plugins/2`, work);
+    const before = await hashTree(root);
+    const outcome = await publishPackage(repo.channel('testing'), { pluginId: spec.id, version: spec.version, packageFile: file, pluginInfoText: pluginInfoText(spec) }, { archive: repo.channel('archive'), dryRun: true });
+    expect(outcome).toMatchObject({ status: 'published', dryRun: true, previous: '1.0.0' });
+    expect(outcome.message).toMatch(/^dry run: would publish acme-t2-2\.0 1\.0\.5/);
+    expect(await hashTree(root)).toBe(before);
+  });
+
+  it('promote only between channels of the same server', async () => {
+    const repo = openRepository(`${server.base}/plugins/2`, work);
+    const other = openRepository(work, work); // a local folder
+    await expect(copyEntry(other.channel('testing'), repo.channel('stable'), 'acme-t2-2.0')).rejects.toThrow(/only promote from a channel of the same server/);
+  });
+
   it('a newer version replaces the entry and moves the old package to the archive', async () => {
     const { outcome } = await publish({ id: 'acme-t2-2.0', version: '1.1.0' });
     expect(outcome).toMatchObject({ status: 'published', previous: '1.0.0' });

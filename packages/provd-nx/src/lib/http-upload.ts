@@ -22,8 +22,10 @@ export class HttpUploadChannel implements ChannelBackend {
     readonly name: string,
     private readonly token: string,
     readonly location: string,
+    /** For reads (basic auth from the URL, if any); writes carry the bearer token. */
+    headers: Record<string, string> = {},
   ) {
-    this.reader = new HttpChannel(`${base}/${name}`, {}, location);
+    this.reader = new HttpChannel(`${base}/${name}`, headers, location);
   }
 
   readText(name: string): Promise<string | null> {

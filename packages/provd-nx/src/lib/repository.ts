@@ -112,7 +112,7 @@ export function openRepository(location: string, workspaceRoot: string): Reposit
     const { url, headers, printable: p } = splitHttpCredentials(location);
     printable = p;
     const token = process.env[TOKEN_ENV]?.trim();
-    if (token) make = (name) => new HttpUploadChannel(url.replace(/\/+$/, ''), name, token, `${p.replace(/\/+$/, '')}/${name}`);
+    if (token) make = (name) => new HttpUploadChannel(url.replace(/\/+$/, ''), name, token, `${p.replace(/\/+$/, '')}/${name}`, headers);
     else make = (name) => new HttpChannel(`${url.replace(/\/+$/, '')}/${name}`, headers, `${p.replace(/\/+$/, '')}/${name}`);
   } else {
     printable = location;
