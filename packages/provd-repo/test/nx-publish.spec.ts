@@ -2,44 +2,28 @@
  * The real `nx run-many -t publish` of a temporary workspace, with PROVD_REPOSITORY pointing at a
  * provd-repo server (its CLI, in its own process: nx runs synchronously here) and a token.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type TestWorkspace } from '../../provd-nx/test/workspace';
+import { startCliServer, type CliServer } from './cli-server';
 import { tempDir, TESTING_ONLY } from './fixture';
-
-const BIN = path.resolve(__dirname, '../bin/provd-repo.js');
 
 describe('nx publish through the server', () => {
   let root: string;
-  let server: ChildProcess;
+  let server: CliServer;
   let base: string;
   let ws: TestWorkspace;
-  let out = '';
   beforeAll(async () => {
     root = await tempDir();
-    server = spawn(process.execPath, [BIN, 'serve', '--root', root, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, PROVD_REPO_TOKENS: `${TESTING_ONLY} testing` },
-    });
-    base = await new Promise<string>((resolve, reject) => {
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d;
-        const m = /serving .* at (http:\/\/127\.0\.0\.1:\d+\/plugins\/2)\//.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', (code) => reject(new Error(`provd-repo exited ${code}: ${out}`)));
-    });
+    server = await startCliServer(root, `${TESTING_ONLY} testing`);
+    base = server.base;
     ws = createWorkspace({ families: ['xivo-snom'] });
   });
   afterAll(async () => {
     ws?.dispose();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    await server?.close();
     if (root) await fsp.rm(root, { recursive: true, force: true });
   });
 
@@ -47,7 +31,7 @@ describe('nx publish through the server', () => {
     const env = { PROVD_REPOSITORY: base, PROVD_REPOSITORY_TOKEN: TESTING_ONLY };
     const r = ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static'], env);
     // nx ran synchronously: let the server's log lines, already in the pipe, arrive
-    const requestLines = () => out.split('\n').filter((l) => /^127\.0\.0\.1 [A-Z]+ /.test(l));
+    const requestLines = () => server.output().split('\n').filter((l) => /^127\.0\.0\.1 [A-Z]+ /.test(l));
     for (let i = 0; i < 100 && requestLines().length < 7; i++) await new Promise((r) => setTimeout(r, 50));
     const requests = requestLines();
     expect(requests.map((l) => l.split(' ')[1])).toEqual(Array(7).fill('PUT'));
