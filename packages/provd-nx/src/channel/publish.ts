@@ -297,6 +297,8 @@ export async function publishPackage(channel: ChannelBackend, req: PublishReques
   const filename = packageFileName(req.pluginId, req.version);
   const { size, sha1 } = await fileFacts(req.packageFile);
   await checkPackageFile(req.packageFile, sha1, req.pluginId, info);
+  // a provd-repo server does the rest itself, under its own lock (a dry run only reads: done here)
+  if (channel.publishHere && !opts.dryRun) return channel.publishHere(req);
   return publishCandidate(channel, { pluginId: req.pluginId, version: req.version, file: req.packageFile, filename, size, sha1, info }, opts);
 }
 
@@ -311,6 +313,7 @@ export async function copyEntry(
   pluginId: string,
   opts: PublishOptions = {},
 ): Promise<PublishOutcome> {
+  if (to.copyHere && !opts.dryRun) return to.copyHere(from, pluginId);
   const index = await readIndex(from);
   const entry = index.get(pluginId);
   if (entry === undefined) throw new Error(`${pluginId} is not in ${from.location}/${INDEX_FILE}`);

@@ -7,6 +7,7 @@ import { PLUGIN_NAME } from '../utils/names';
 import { NormalizedOptions } from '../utils/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
 import { Model, modelInputPaths } from '../model/model';
+import { locationKind } from '../repository/open';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -58,6 +59,20 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
           technologies: TECHNOLOGIES,
         },
       },
+      // a local repository folder can be served to provd (and published to) by provd-repo
+      ...(locationKind(options.repository) === 'local' && {
+        serve: {
+          executor: 'nx:run-commands',
+          continuous: true,
+          cache: false,
+          inputs: [],
+          options: { command: `provd-repo serve --root "${options.repository}"` },
+          metadata: {
+            description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
+            technologies: TECHNOLOGIES,
+          },
+        },
+      }),
     },
   };
 }

@@ -3,11 +3,13 @@
  * packages plus `plugins.db`. Three backends hide where the folder lives:
  *  - a local folder (atomic temp + fsync + rename writes, an O_EXCL-style lock file);
  *  - rsync, over ssh (`user@host:path`, honours RSYNC_RSH) or to a daemon (`rsync://`);
- *  - HTTP(S), read-only: what provd itself sees.
+ *  - HTTP(S): read-only (what provd itself sees), or through a provd-repo server's
+ *    upload API when a token is given (http-upload.ts).
  *
  * Backends move whole files by name and know nothing about the index: the
  * publishing rules live in channel/publish.ts.
  */
+import type { PublishOutcome, PublishRequest } from '../channel/publish';
 
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
@@ -49,6 +51,9 @@ export interface ChannelBackend {
   lock(owner: string, opts?: LockOptions): Promise<() => Promise<void>>;
   /** Remove what writers killed mid-write left behind (temp files), where the backend can tell. */
   tidy?(): Promise<void>;
+  /** Backends whose server publishes itself (checks, indexes under its lock, archives) in one request. */
+  publishHere?(req: PublishRequest): Promise<PublishOutcome>;
+  copyHere?(from: ChannelBackend, pluginId: string): Promise<PublishOutcome>;
 }
 
 export interface Repository {

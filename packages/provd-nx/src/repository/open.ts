@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { RsyncChannel } from './rsync';
 import { LocalChannel } from './local';
 import { splitHttpCredentials, HttpChannel } from './http';
+import { HttpUploadChannel } from './http-upload';
 import { Repository, ChannelName, ChannelBackend, remoteJoin, CHANNEL_NAMES } from './backend';
 import { provdEnv } from '../utils/env';
 
@@ -42,7 +43,13 @@ export function openRepository(location: string, workspaceRoot: string, opts: Op
   } else if (kind === 'http') {
     const { url, headers, printable: p } = splitHttpCredentials(location);
     printable = p;
-    make = (name) => new HttpChannel(`${url.replace(/\/+$/, '')}/${name}`, headers, `${p.replace(/\/+$/, '')}/${name}`);
+    const base = url.replace(/\/+$/, '');
+    const shown = p.replace(/\/+$/, '');
+    // with a token, a provd-repo server takes uploads; without, HTTP is what provd reads
+    const token = provdEnv('repositoryToken')?.trim();
+    make = token
+      ? (name) => new HttpUploadChannel(base, name, token, `${shown}/${name}`, headers)
+      : (name) => new HttpChannel(`${base}/${name}`, headers, `${shown}/${name}`);
   } else {
     printable = location;
     make = (name) => new RsyncChannel(remoteJoin(location, name), kind, { createRepository: opts.create === true });

@@ -5,6 +5,8 @@
 export const PROVD_ENV = {
   /** the repository location, over the option and nx.json (a folder, an rsync remote or a URL) */
   repository: 'PROVD_REPOSITORY',
+  /** bearer token for writes to a provd-repo server (PROVD_REPOSITORY=http(s)://...) */
+  repositoryToken: 'PROVD_REPOSITORY_TOKEN',
   /** the python3 to run recipes with, instead of the PATH lookup */
   python: 'PROVD_PYTHON',
   /** this nx run's log file; set by preTasksExecution, read by tasks and postTasksExecution */
