@@ -16,7 +16,7 @@ export function pluginFingerprint(): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (/\.(ts|py|json)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')) {
+      else if (/\.(ts|js|py|json)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')) {
         hash.update(full.slice(root.length)).update(readFileSync(full));
       }
     }
