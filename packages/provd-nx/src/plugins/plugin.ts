@@ -23,6 +23,7 @@ import { recordFamilies } from '../lib/recipe';
 import { readRunLog, RUN_LOG_ENV, runLogFile, summaryTable } from '../lib/run-log';
 
 import { PLUGIN_NAME } from '../lib/names';
+import { TARGET_GROUPS, targetHelp } from './target-help';
 
 export { PLUGIN_NAME };
 const TECHNOLOGIES = ['provd'];
@@ -122,6 +123,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     metadata: {
       description: `provd plugin family ${recipe.name}: ${ids.length} model(s), recipe ${BUILD_FILE}`,
       technologies: TECHNOLOGIES,
+      targetGroups: TARGET_GROUPS,
       provd: { kind: 'family', family: recipe.name, models: ids, sharedFolders: recipe.sharedFolders } satisfies ProvdMetadata,
     },
     targets: familyTargets(recipe),
@@ -164,6 +166,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
       metadata: {
         description: `${info.description} (version ${info.version}, target '${model.targetId}' of ${recipe.name}/${BUILD_FILE})`,
         technologies: TECHNOLOGIES,
+        targetGroups: TARGET_GROUPS,
         provd: metadata,
       },
       targets: modelTargets(metadata, options, fingerprint),
@@ -178,7 +181,8 @@ function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration
   const all = (target: string, what: string): TargetConfiguration => ({
     executor: 'nx:noop',
     dependsOn: [{ projects: ids, target }],
-    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+    // the options are those of the models' executor, which does the work
+    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES, help: targetHelp(ids[0] ?? recipe.name, target) },
   });
   return {
     build: all('build', 'Build'),
@@ -208,6 +212,7 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
         metadata: {
           description: 'Verify a channel as provd reads it: files, sizes, SHA-1s, package layout, plugin-info vs plugins.db (-c stable for stable)',
           technologies: TECHNOLOGIES,
+          help: targetHelp(REPOSITORY_PROJECT, 'verify'),
         },
       },
     },
@@ -246,6 +251,7 @@ function modelTargets(
       metadata: {
         description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'version'),
       },
     },
     build: {
@@ -258,6 +264,7 @@ function modelTargets(
       metadata: {
         description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'build'),
       },
     },
     publish: {
@@ -268,6 +275,7 @@ function modelTargets(
       metadata: {
         description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'publish'),
       },
     },
   };
