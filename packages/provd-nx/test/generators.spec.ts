@@ -27,6 +27,14 @@ describe('generators in a real workspace', () => {
     expect(projects).toEqual(expect.arrayContaining(['xivo-acme', 'xivo-acme/common', 'xivo-acme-1.0.0', 'xivo-acme-1.1.0']));
     const model = ws.project('xivo-acme-1.1.0');
     expect(model.metadata.provd.reads).toEqual(['common', '1.1.0']);
+    // Nx Console: every target says what it does and how to ask for its options; families group them
+    for (const name of ['xivo-acme', 'xivo-acme-1.1.0', 'provd-repository']) {
+      for (const [target, config] of Object.entries<any>(ws.project(name).targets)) {
+        expect(config.metadata.description, `${name}:${target}`).toMatch(/\w/);
+        expect(config.metadata.help.command, `${name}:${target}`).toMatch(/^npx nx run \S+:\w+ --help$/);
+      }
+    }
+    expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'publish'] });
 
     ws.nxOk(['run', 'xivo-acme:publish']);
     const consumer = runConsumer(ws.path('dist', 'repository', 'testing'));

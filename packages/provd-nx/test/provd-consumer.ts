@@ -10,16 +10,22 @@ import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './workspace';
 
 export function consumerScript(): string {
-  if (process.env.PROVD_CONSUMER) return process.env.PROVD_CONSUMER;
+  const found = process.env.PROVD_CONSUMER ?? sharedFile('provd', 'consumer.py');
+  if (!found) throw new Error('provd consumer.py not found: set PROVD_CONSUMER to its path');
+  return found;
+}
+
+/** A file of the shared/ folder that sits next to one of the folders holding this repository. */
+export function sharedFile(...parts: string[]): string | undefined {
   for (let dir = REPO_ROOT; dirname(dir) !== dir; dir = dirname(dir)) {
-    const candidate = join(dirname(dir), 'shared', 'provd', 'consumer.py');
+    const candidate = join(dirname(dir), 'shared', ...parts);
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error('provd consumer.py not found: set PROVD_CONSUMER to its path');
+  return undefined;
 }
 
 /** Runs the consumer on a channel folder; its output ends with "provd-consumer: N plugins installed, M failed". */
-export function runConsumer(channel: string): { code: number; output: string } {
-  const r = spawnSync('python3', [consumerScript(), channel], { encoding: 'utf8', timeout: 300_000 });
+export function runConsumer(channel: string, args: string[] = []): { code: number; output: string } {
+  const r = spawnSync('python3', [consumerScript(), channel, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status ?? -1, output: (r.stdout ?? '') + (r.stderr ?? '') };
 }
