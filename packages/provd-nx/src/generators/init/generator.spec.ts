@@ -45,6 +45,15 @@ describe('init generator', () => {
     expect(tree.listChanges().length).toBe(changes);
   });
 
+  it('creates nx.json in a folder that only ran npm init', async () => {
+    tree.delete('nx.json');
+    await initGenerator(tree, { skipToolCheck: true, pluginsDir: 'src/plugins' });
+    const nxJson = JSON.parse(tree.read('nx.json', 'utf-8')!);
+    expect(nxJson.$schema).toBe('./node_modules/nx/schemas/nx-schema.json');
+    expect(nxJson.plugins).toEqual([{ plugin: '@provd/nx', options: { pluginsDir: 'src/plugins', distDir: 'dist', repository: 'dist/repository' } }]);
+    expect(nxJson.release.projects).toEqual(['tag:type:model']);
+  });
+
   it('keeps an existing registration, release configuration and ignore entries', async () => {
     tree.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@provd/nx', options: { pluginsDir: 'src/plugins' } }], release: { projects: ['a'] } }));
     tree.write('.gitignore', '/dist\n.nx\n');

@@ -1,4 +1,4 @@
-import { logger, readNxJson, Tree, updateNxJson } from '@nx/devkit';
+import { logger, readNxJson, Tree, updateNxJson, writeJson } from '@nx/devkit';
 import { PLUGIN_NAME } from '../../lib/names';
 import { releaseGroup } from './release-group';
 import { installHint, missingTools } from './required-tools';
@@ -28,7 +28,9 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema) {
     nxJson.release = releaseGroup();
     changed = true;
   }
-  if (changed) updateNxJson(tree, nxJson);
+  // a collection that only ran npm init has no nx.json yet; updateNxJson writes only existing ones
+  if (!tree.exists('nx.json')) writeJson(tree, 'nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json', ...nxJson });
+  else if (changed) updateNxJson(tree, nxJson);
   ignore(tree, IGNORED);
 
   if (!options.skipToolCheck) {
