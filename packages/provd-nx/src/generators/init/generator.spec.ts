@@ -34,7 +34,7 @@ describe('init generator', () => {
     expect(nxJson.release).toEqual({
       projects: ['tag:type:model'],
       projectsRelationship: 'independent',
-      version: { versionActions: '@provd/nx/src/release/version-actions', currentVersionResolver: 'disk' },
+      version: { versionActions: '@provd/nx/src/release/version-actions', currentVersionResolver: 'disk', adjustSemverBumpsForZeroMajorVersion: false },
     });
     expect(tree.read('.gitignore', 'utf-8')!.split('\n')).toEqual(expect.arrayContaining(['node_modules', 'dist/', '.nx/cache', '.nx/workspace-data']));
 

@@ -15,6 +15,8 @@ export function releaseGroup() {
       versionActions: VERSION_ACTIONS,
       // plugin-info on disk is the truth (not git tags, not the channel)
       currentVersionResolver: 'disk' as const,
+      // minor means minor, as with the version target: provd plugins live long on 0.x
+      adjustSemverBumpsForZeroMajorVersion: false,
     },
   };
 }
