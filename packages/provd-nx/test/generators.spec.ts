@@ -3,7 +3,9 @@
  * they write is inferred at once, builds, publishes, and loads in the real provd.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConsumer } from './provd-consumer';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { provdPythonPath, runConsumer } from './provd-consumer';
 import { createWorkspace, TestWorkspace } from './workspace';
 
 describe('generators in a real workspace', () => {
@@ -37,11 +39,24 @@ describe('generators in a real workspace', () => {
     expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'publish'] });
 
     ws.nxOk(['run', 'xivo-acme:publish']);
-    const consumer = runConsumer(ws.path('dist', 'repository', 'testing'));
+    const consumer = runConsumer(ws.path('dist', 'repository', 'testing'), ['--workdir', ws.path('provd')]);
     expect(consumer.output).toMatch(/PASS xivo-acme-1\.0\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
     expect(consumer.output).toMatch(/PASS xivo-acme-1\.1\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
     expect(consumer.output.trim().split('\n').pop()).toBe('provd-consumer: 2 plugins installed, 0 failed');
     expect(consumer.code).toBe(0);
+
+    // a device configured by the copied model: its template (extending common's base.tpl) rendered into tftpboot
+    // (provd's dependencies are Debian's: the interpreter the consumer runs under)
+    const python = spawnSync('python3', ['-c', 'import twisted'], { encoding: 'utf8' }).status === 0 ? 'python3' : '/usr/bin/python3';
+    const configure = spawnSync(python, [join(__dirname, 'provd_configure.py'), provdPythonPath(), ws.path('provd', 'xivo-acme-1.1.0'), 'xivo-acme-1.1.0'], { encoding: 'utf8' });
+    expect(configure.status, configure.stderr).toBe(0);
+    const report = JSON.parse(configure.stdout);
+    expect(report.filename).toBe('001122334455.cfg');
+    expect(report.sensitive).toBe(true);
+    expect(report.content).toContain('line1.user = alice\nline1.password = s3cret\nline1.registrar = 10.0.0.2');
+    expect(report.content).toContain('# Acme T1: settings of this model only');
+    expect(report.support).toBe(600); // EXACT: vendor, model and firmware of its capabilities
+    expect(report.removed).toBe(true);
   });
 
   it('refuses a plugin id the workspace already has', () => {

@@ -25,6 +25,11 @@ export function sharedFile(...parts: string[]): string | undefined {
 }
 
 /** Runs the consumer on a channel folder; its output ends with "provd-consumer: N plugins installed, M failed". */
+/** provd's own Python packages, beside the consumer. */
+export function provdPythonPath(): string {
+  return join(dirname(consumerScript()), 'pythonpath');
+}
+
 export function runConsumer(channel: string, args: string[] = []): { code: number; output: string } {
   const r = spawnSync('python3', [consumerScript(), channel, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { code: r.status ?? -1, output: (r.stdout ?? '') + (r.stderr ?? '') };
