@@ -99,6 +99,7 @@ describe('@provd/nx installed from a registry into an existing collection', () =
     expect(consumer.output).toMatch(/PASS xivo-acme-1\.1\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
     expect(consumer.output.trim().split('\n').pop()).toBe('provd-consumer: 2 plugins installed, 0 failed');
 
+    expect(nx('list', '@provd/nx')).toMatch(/^model : Add a model/m);
     const release = nx('release', 'version', 'minor', '--projects=xivo-acme-1.1.0', '--dry-run');
     expect(release).toContain('New version 0.2.0 written to plugins/xivo-acme/1.1.0/plugin-info');
   });
