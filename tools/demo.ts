@@ -1,16 +1,16 @@
 /**
  * The main job end to end on the embedded default: version -> build -> publish
  * every plugin of plugins/ to the local repository dist/repository/testing,
- * verify the channel, then serve dist/repository on 127.0.0.1 and install
- * every plugin from it the way provd does (HTTP, plugins.db, SHA-1, tarfile).
+ * verify the channel, then serve dist/repository on 127.0.0.1 and let the real
+ * provd (../shared/provd/consumer.py) install, load and configure every plugin
+ * of testing over HTTP.
  *   npm run demo             run once and exit
  *   npm run demo -- --serve  keep serving the repository afterwards
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serveFolder } from '../packages/provd-nx/test/http';
+import { provdConsumerPath, runProvdConsumer } from '../packages/provd-nx/test/provd-consumer';
 
 const root = join(__dirname, '..');
 const nx = join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
@@ -22,22 +22,30 @@ function step(title: string, args: string[]): void {
 }
 
 async function main() {
+  try {
+    provdConsumerPath(); // fail before building when the real provd client is missing
+  } catch (e) {
+    console.error(`demo: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
   step('version, build and publish every plugin to the testing channel', ['run-many', '-t', 'publish', '--outputStyle=static']);
   step('verify the testing channel', ['run', 'provd-repository:verify']);
   const server = await serveFolder(join(root, 'dist', 'repository'));
-  const dest = mkdtempSync(join(tmpdir(), 'provd-demo-'));
   try {
-    console.log(`\n== install from ${server.url}/testing as provd does`);
-    const installed = await new Promise<string>((resolve, reject) =>
-      execFile('python3', [join(root, 'packages/provd-nx/test/provd_install.py'), `${server.url}/testing`, dest], (e, out) => (e ? reject(e) : resolve(out)))
-    );
-    for (const [id, version] of Object.entries(JSON.parse(installed))) console.log(`  installed ${id} ${version}`);
+    console.log(`\n== install, load and configure every plugin of ${server.url}/testing/ with the real provd`);
+    const r = await runProvdConsumer(`${server.url}/testing/`);
+    if (r.code !== 0) {
+      process.stdout.write(r.stdout + r.stderr);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(r.lastLine);
     if (process.argv.includes('--serve')) {
       console.log(`\nServing ${join(root, 'dist', 'repository')} at ${server.url}/ (testing/, stable/, archive/); Ctrl-C to stop.`);
       await new Promise(() => undefined);
     }
   } finally {
-    rmSync(dest, { recursive: true, force: true });
     await server.close();
   }
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { provdPythonPath, runConsumer } from './provd-consumer';
+import { provdConsumerPath, runProvdConsumer } from './provd-consumer';
 import { createWorkspace, TestWorkspace } from './workspace';
 
 describe('generators in a real workspace', () => {
@@ -22,7 +22,7 @@ describe('generators in a real workspace', () => {
     expect(ws.git('status', '--porcelain')).toBe('');
   });
 
-  it('a generated family and a copied model are inferred at once, publish, and load in provd', () => {
+  it('a generated family and a copied model are inferred at once, publish, and load in provd', async () => {
     ws.nxOk(['g', '@provd/nx:family', 'xivo-acme', '--vendor=Acme', '--phoneModels=T1,T2']);
     ws.nxOk(['g', '@provd/nx:model', '--family=xivo-acme', '--name=1.1.0', '--from=1.0.0', '--firmware=1.1.0']);
     const projects = ws.projects();
@@ -39,24 +39,26 @@ describe('generators in a real workspace', () => {
     expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'publish'] });
 
     ws.nxOk(['run', 'xivo-acme:publish']);
-    const consumer = runConsumer(ws.path('dist', 'repository', 'testing'), ['--workdir', ws.path('provd')]);
-    expect(consumer.output).toMatch(/PASS xivo-acme-1\.0\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
-    expect(consumer.output).toMatch(/PASS xivo-acme-1\.1\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
-    expect(consumer.output.trim().split('\n').pop()).toBe('provd-consumer: 2 plugins installed, 0 failed');
+    const consumer = await runProvdConsumer(ws.path('dist', 'repository', 'testing'), ['--workdir', ws.path('provd')]);
+    expect(consumer.stdout).toMatch(/PASS xivo-acme-1\.0\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
+    expect(consumer.stdout).toMatch(/PASS xivo-acme-1\.1\.0 install=success load=ok plugin_class=AcmePlugin configure_common=ok/);
+    expect(consumer.lastLine, consumer.stdout + consumer.stderr).toBe('provd-consumer: 2 plugins installed, 0 failed');
     expect(consumer.code).toBe(0);
 
-    // a device configured by the copied model: its template (extending common's base.tpl) rendered into tftpboot
-    // (provd's dependencies are Debian's: the interpreter the consumer runs under)
-    const python = spawnSync('python3', ['-c', 'import twisted'], { encoding: 'utf8' }).status === 0 ? 'python3' : '/usr/bin/python3';
-    const configure = spawnSync(python, [join(__dirname, 'provd_configure.py'), provdPythonPath(), ws.path('provd', 'xivo-acme-1.1.0'), 'xivo-acme-1.1.0'], { encoding: 'utf8' });
+    // a device of each capability configured by the copied model: its template (extending common's base.tpl)
+    // rendered into tftpboot, claimed EXACT by its associator, removed by deconfigure
+    const configure = spawnSync('python3', [join(__dirname, 'provd_configure.py'), provdConsumerPath(), ws.path('provd')], { encoding: 'utf8', timeout: 120_000 });
     expect(configure.status, configure.stderr).toBe(0);
-    const report = JSON.parse(configure.stdout);
-    expect(report.filename).toBe('001122334455.cfg');
-    expect(report.sensitive).toBe(true);
-    expect(report.content).toContain('line1.user = alice\nline1.password = s3cret\nline1.registrar = 10.0.0.2');
-    expect(report.content).toContain('# Acme T1: settings of this model only');
-    expect(report.support).toBe(600); // EXACT: vendor, model and firmware of its capabilities
-    expect(report.removed).toBe(true);
+    const devices: any[] = JSON.parse(configure.stdout)['xivo-acme-1.1.0'];
+    expect(devices.map((d) => d.model)).toEqual(['T1', 'T2']);
+    const [t1] = devices;
+    expect(t1.error, t1.error).toBeUndefined();
+    expect(t1.filename).toBe('0011223344aa.cfg');
+    expect(t1.sensitive).toBe(true);
+    expect(t1.content).toContain('line1.user = line-user-1\nline1.password = secret\nline1.registrar = 10.0.0.3');
+    expect(t1.content).toContain('# Acme T1: settings of this model only');
+    expect(t1.support).toBe(600); // EXACT: vendor, model and firmware of its capabilities
+    expect(t1.removed).toBe(true);
   });
 
   it('refuses a plugin id the workspace already has', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestWorkspace, createWorkspace } from './workspace';
 import { familyFiles, pluginInfo } from './collection';
-import { createWorkspace, TestWorkspace } from './workspace';
 
 const SPA = ['xivo-cisco-spa-7.5.5', 'xivo-cisco-spa-legacy', 'xivo-cisco-spa2102-5.2.12', 'xivo-cisco-pap2t-5.1.6'];
 const SNOM_COMMON = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.9.3.80', 'xivo-snom-8.7.5', 'xivo-snom-10.1.54'];

@@ -20,7 +20,7 @@ export interface LocalRegistry {
 }
 
 export async function startLocalRegistry(): Promise<LocalRegistry> {
-  const uplink = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd: REPO_ROOT }).trim();
+  const uplink = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', cwd: REPO_ROOT, timeout: 30_000 }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'provd-registry-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
@@ -54,7 +54,12 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
   let log = '';
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
-  await waitForPing(url, proc, () => log);
+  try {
+    await waitForPing(url, proc, () => log);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
 
   const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
     // npm passes its own settings down as npm_config_*: none of them may point elsewhere
@@ -69,7 +74,10 @@ export async function startLocalRegistry(): Promise<LocalRegistry> {
       if (proc.exitCode === null) {
         const exited = new Promise((resolve) => proc.once('exit', resolve));
         proc.kill();
+        // a verdaccio that ignores SIGTERM is killed, never waited on forever
+        const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
         await exited;
+        clearTimeout(force);
       }
       rmSync(dir, { recursive: true, force: true });
     },
@@ -80,7 +88,7 @@ async function waitForPing(url: string, proc: ChildProcess, log: () => string): 
   for (let i = 0; i < 300; i++) {
     if (proc.exitCode !== null) throw new Error(`verdaccio exited ${proc.exitCode}:\n${log()}`);
     try {
-      const r = await fetch(`${url}-/ping`);
+      const r = await fetch(`${url}-/ping`, { signal: AbortSignal.timeout(2_000) });
       if (r.ok) return;
     } catch {
       // not listening yet

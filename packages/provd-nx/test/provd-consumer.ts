@@ -1,21 +1,36 @@
 /**
- * The real provd as a test client: consumer.py installs, loads and
- * configures every plugin of a channel with provd's own PluginManager.
- * Found through PROVD_CONSUMER, else as shared/provd/consumer.py next to
- * one of the folders holding this repository.
+ * The real provd as a test client: `consumer.py` installs, loads and configures
+ * every plugin of a channel (folder or URL) with provd's own PluginManager.
+ * It lives beside the repository, at <repo>/../shared/provd/consumer.py;
+ * PROVD_CONSUMER points elsewhere (e.g. from a git worktree).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { REPO_ROOT } from './workspace';
+import { dirname, join, resolve } from 'node:path';
 
-export function consumerScript(): string {
-  const found = process.env.PROVD_CONSUMER ?? sharedFile('provd', 'consumer.py');
-  if (!found) throw new Error('provd consumer.py not found: set PROVD_CONSUMER to its path');
-  return found;
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+
+export interface ConsumerResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** `provd-consumer: N plugins installed, M failed` */
+  lastLine: string;
 }
 
-/** A file of the shared/ folder that sits next to one of the folders holding this repository. */
+/** The consumer script, or a clear error saying where it was looked for. */
+export function provdConsumerPath(): string {
+  const path = process.env.PROVD_CONSUMER || sharedFile('provd', 'consumer.py') || join(REPO_ROOT, '..', 'shared', 'provd', 'consumer.py');
+  if (!existsSync(path)) {
+    throw new Error(
+      `the real provd test client is missing: ${path} does not exist ` +
+        '(expected at ../shared/provd/consumer.py beside the repository; set PROVD_CONSUMER to its path)'
+    );
+  }
+  return path;
+}
+
+/** A file of the shared/ folder beside the repository, or beside a folder holding it (a git worktree). */
 export function sharedFile(...parts: string[]): string | undefined {
   for (let dir = REPO_ROOT; dirname(dir) !== dir; dir = dirname(dir)) {
     const candidate = join(dirname(dir), 'shared', ...parts);
@@ -24,13 +39,19 @@ export function sharedFile(...parts: string[]): string | undefined {
   return undefined;
 }
 
-/** Runs the consumer on a channel folder; its output ends with "provd-consumer: N plugins installed, M failed". */
-/** provd's own Python packages, beside the consumer. */
-export function provdPythonPath(): string {
-  return join(dirname(consumerScript()), 'pythonpath');
-}
-
-export function runConsumer(channel: string, args: string[] = []): { code: number; output: string } {
-  const r = spawnSync('python3', [consumerScript(), channel, ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status ?? -1, output: (r.stdout ?? '') + (r.stderr ?? '') };
+/**
+ * Runs the consumer asynchronously (a channel served by this very process must
+ * keep answering) and resolves with its exit code and output, never rejecting
+ * on a non-zero exit.
+ */
+export function runProvdConsumer(channel: string, args: string[] = [], timeoutMs = 300_000): Promise<ConsumerResult> {
+  const script = provdConsumerPath();
+  return new Promise((done) => {
+    // killed past timeoutMs: a stuck provd fails the test instead of hanging it
+    execFile('python3', [script, channel, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      const lines = stdout.trimEnd().split('\n');
+      done({ code, stdout, stderr, lastLine: lines[lines.length - 1] ?? '' });
+    });
+  });
 }

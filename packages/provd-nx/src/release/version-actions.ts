@@ -11,9 +11,9 @@
 import type { ProjectGraph, ProjectGraphDependency, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { VersionActions } from 'nx/release';
-import { parseIndex, INDEX_FILE } from '../lib/channel';
-import { parsePluginInfo, PLUGIN_INFO, withVersion } from '../lib/plugin-info';
-import { openRepository, repositoryLocation } from '../lib/repository';
+import { openRepository, repositoryLocation } from '../repository/open';
+import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
+import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
 
 export default class PluginInfoVersionActions extends VersionActions {
   validManifestFilenames = [PLUGIN_INFO];

@@ -60,7 +60,7 @@ describe('model generator', () => {
     expect(copied.description_fr).toBe('Greffon pour Cisco SPA941 et SPA942 en version 7.6.0.');
     expect(Object.keys(copied.capabilities)).toEqual(['Cisco, SPA941, 7.6.0', 'Cisco, SPA942, 7.6.0']);
     expect(copied['compat.min_provd']).toBe(0.9);
-    expect(tree.read('plugins/xivo-cisco-spa/7.6.0/entry.py', 'utf-8')).toContain("VERSION = '7.6.0'");
+    expect(tree.read('plugins/xivo-cisco-spa/7.6.0/entry.py', 'utf-8')).toContain("MODEL_VERSION = {model: '7.6.0' for model in MODELS}");
     // the source model is untouched
     expect(info(tree, 'plugins/xivo-cisco-spa/7.5.5/plugin-info').version).toBe('0.5.2');
   });

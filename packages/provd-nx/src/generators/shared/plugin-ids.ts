@@ -1,6 +1,6 @@
 import { readCachedProjectGraph, Tree, workspaceRoot } from '@nx/devkit';
 import { posix } from 'node:path';
-import { BUILD_FILE } from '../../lib/family';
+import { BUILD_FILE } from '../../recipe/family';
 import { pluginOptions } from './plugin-options';
 import { RecipeSource } from './recipe-source';
 
