@@ -76,6 +76,8 @@ export class TestWorkspace {
       ...NX_ENV,
       NX_CACHE_DIRECTORY: this.path('.nx', 'cache'),
       NX_WORKSPACE_DATA_DIRECTORY: this.path('.nx', 'workspace-data'),
+      // @provd/nx from its TypeScript source (the exports map's source condition), not a build
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--conditions=@provd/source'].filter(Boolean).join(' '),
       ...extra,
     };
   }

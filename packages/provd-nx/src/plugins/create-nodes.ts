@@ -8,6 +8,7 @@ import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDi
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repositoryProject, TECHNOLOGIES, familyTargets, modelTargets } from './project-configs';
+import { TARGET_GROUPS } from './target-help';
 import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../utils/options';
 import { pluginFingerprint } from '../utils/fingerprint';
 import { recordFamilies } from '../recipe/recipe';
@@ -103,6 +104,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     metadata: {
       description: `provd plugin family ${recipe.name}: ${ids.length} model(s), recipe ${BUILD_FILE}`,
       technologies: TECHNOLOGIES,
+      targetGroups: TARGET_GROUPS,
       provd: { kind: 'family', family: recipe.name, models: ids, sharedFolders: recipe.sharedFolders } satisfies ProvdMetadata,
     },
     targets: familyTargets(recipe),
@@ -137,6 +139,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
       metadata: {
         description: `${info.description} (version ${info.version}, target '${model.targetId}' of ${recipe.name}/${BUILD_FILE})`,
         technologies: TECHNOLOGIES,
+        targetGroups: TARGET_GROUPS,
         provd: metadata,
       },
       targets: modelTargets(metadata, options, fingerprint),

@@ -8,6 +8,7 @@ import { NormalizedOptions } from '../utils/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
 import { Model, modelInputPaths } from '../model/model';
 import { locationKind } from '../repository/open';
+import { targetHelp } from './target-help';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -18,7 +19,8 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
   const all = (target: string, what: string): TargetConfiguration => ({
     executor: 'nx:noop',
     dependsOn: [{ projects: ids, target }],
-    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+    // the options are those of the models' executor, which does the work
+    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES, help: targetHelp(ids[0] ?? recipe.name, target) },
   });
   return {
     build: all('build', 'Build'),
@@ -46,6 +48,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
         metadata: {
           description: 'Create the repository (testing and stable with empty indexes); publish refuses a repository that does not exist, except the default dist/repository',
           technologies: TECHNOLOGIES,
+          help: targetHelp(REPOSITORY_PROJECT, 'init-repository'),
         },
       },
       verify: {
@@ -57,6 +60,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
         metadata: {
           description: 'Verify a channel as provd reads it: files, sizes, SHA-1s, package layout, plugin-info vs plugins.db (-c stable for stable)',
           technologies: TECHNOLOGIES,
+          help: targetHelp(REPOSITORY_PROJECT, 'verify'),
         },
       },
       // a local repository folder can be served to provd (and published to) by provd-repo
@@ -70,6 +74,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
           metadata: {
             description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
             technologies: TECHNOLOGIES,
+            help: { command: 'npx provd-repo serve --help', example: { options: { port: 8667 } } },
           },
         },
       }),
@@ -109,6 +114,7 @@ export function modelTargets(
       metadata: {
         description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'version'),
       },
     },
     build: {
@@ -121,6 +127,7 @@ export function modelTargets(
       metadata: {
         description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'build'),
       },
     },
     publish: {
@@ -131,6 +138,7 @@ export function modelTargets(
       metadata: {
         description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run`,
         technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'publish'),
       },
     },
   };

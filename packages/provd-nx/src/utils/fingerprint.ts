@@ -14,7 +14,8 @@ export function pluginFingerprint(): string {
   const hash = createHash('sha1');
   const root = join(__dirname, '..');
   hash.update(JSON.parse(readFileSync(join(root, '..', 'package.json'), 'utf8')).version);
-  const files = globSync(['**/*.{ts,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
+  // .js: the published build runs compiled code
+  const files = globSync(['**/*.{ts,js,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
   for (const rel of files) hash.update(`/${rel}`).update(readFileSync(join(root, rel)));
   cached = hash.digest('hex');
   return cached;
