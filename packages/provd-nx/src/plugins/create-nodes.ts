@@ -16,6 +16,7 @@ import { FamilyRecipe, BUILD_FILE, analyzeFamily } from '../recipe/family';
 import { PluginInfo, readPluginInfo } from '../model/plugin-info';
 import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
+import { withUnhashedInputs } from './unhashed-inputs';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -47,7 +48,7 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
       ];
       // channel-wide targets ride on the first family's result
       results[0][1].projects![options.pluginsDir] = repositoryProject(options);
-      return results;
+      return withUnhashedInputs(results, context.workspaceRoot, options.pluginsDir);
     } finally {
       cache.writeToDisk();
     }
