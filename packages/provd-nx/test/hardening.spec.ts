@@ -16,6 +16,8 @@ import { createPackage } from '../src/package/create';
 import { packageFileName } from '../src/package/naming';
 import { readPackage } from '../src/package/read';
 import { analyzeFamily } from '../src/recipe/family';
+import { buildModel } from '../src/model/build';
+import { familyModel } from '../src/model/model';
 import { recordFamilies } from '../src/recipe/recipe';
 import { RepositoryMissingError } from '../src/repository/backend';
 import { openRepository } from '../src/repository/open';
@@ -228,3 +230,25 @@ describe('timeouts and unreachable servers', () => {
   });
 });
 
+
+describe('failed builds leave nothing behind', () => {
+  it('a refused symlink in a recipe run by python3 names the source file and leaves no dist/plugins folder', async () => {
+    const ws = tmp('leftovers');
+    const fam = family(
+      path.join(ws, 'plugins', 'fam'),
+      `import os\nfrom subprocess import check_call\n\n@target('m', 'fam-m')\ndef build_m(path):\n    check_call(['rsync', '-a', 'm/', path])\n    with open(os.path.join(path, 'generated.txt'), 'w') as f:\n        f.write('x')\n`
+    );
+    fs.mkdirSync(path.join(fam, 'common'), { recursive: true });
+    fs.writeFileSync(path.join(fam, 'common', 'x'), 'x');
+    fs.symlinkSync('../../common/x', path.join(fam, 'm', 'escape'));
+    const recorded = await recordFamilies([fs.realpathSync(fam)]);
+    const recipe = analyzeFamily(ws, 'plugins/fam', recorded[fs.realpathSync(fam)]);
+    expect(recipe.models[0].replay).toBe('python');
+    await expect(buildModel(ws, familyModel(recipe, recipe.models[0], '1.0.0'), 'dist')).rejects.toThrow(
+      /plugins\/fam\/m\/escape: symlink target "\.\.\/\.\.\/common\/x" resolves outside the plugin folder/
+    );
+    expect(fs.existsSync(path.join(ws, 'dist', 'plugins', 'fam-m'))).toBe(false);
+    expect(fs.readdirSync(path.join(ws, 'dist', 'plugins'))).toEqual([]);
+    expect(fs.readdirSync(path.join(ws, 'dist', 'packages'))).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
-import { existsSync, promises as fsp, realpathSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, promises as fsp, realpathSync } from 'node:fs';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { PLUGIN_INFO } from './plugin-info';
 import { runRsyncCopy } from '../rsync/receiver';
 import { buildTargetWithPython } from '../recipe/recipe';
@@ -50,6 +50,8 @@ export async function buildModel(
   // Built beside its final place, then renamed: a failed build leaves nothing behind.
   const work = await fsp.mkdtemp(join(pluginsDir, `.${model.pluginId}.`));
   const out = join(work, model.pluginId);
+  const fileName = packageFileName(model.pluginId, version);
+  let pkg: Awaited<ReturnType<typeof createPackage>>;
   try {
     if (model.replay === 'native') {
       await fsp.mkdir(out);
@@ -82,15 +84,18 @@ export async function buildModel(
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
     }
+    // packaged before it replaces the last build: a refused tree leaves nothing behind in dist
+    try {
+      pkg = await createPackage(out, model.pluginId, join(packagesDir, fileName), (rel) => sourceOf(rel, model, familyDir));
+    } catch (e) {
+      throw new BuildError(`${where}: ${(e as Error).message}`);
+    }
     await fsp.rm(finalDir, { recursive: true, force: true });
     await fsp.rename(out, finalDir);
   } finally {
     await fsp.rm(work, { recursive: true, force: true });
   }
-
-  const fileName = packageFileName(model.pluginId, version);
   await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
-  const pkg = await createPackage(finalDir, model.pluginId, join(packagesDir, fileName));
   return {
     pluginId: model.pluginId,
     version: version,
@@ -107,5 +112,25 @@ async function removeStalePackages(packagesDir: string, pluginId: string, keep: 
   const ids = [...knownIds];
   for (const name of await fsp.readdir(packagesDir)) {
     if (name !== keep && packageFileVersion(name, pluginId, ids) !== null) await fsp.rm(join(packagesDir, name), { force: true });
+  }
+}
+
+/**
+ * The source file a built member most likely came from, for messages: the last folder
+ * the recipe copies (later copies overlay earlier ones) that holds that path.
+ */
+function sourceOf(rel: string, model: Model, familyDir: string): string {
+  for (const folder of [...model.reads].reverse()) {
+    if (lexists(join(familyDir, folder, rel))) return posix.join(model.familyRoot, folder, rel);
+  }
+  return `${rel} (made by the recipe)`;
+}
+
+function lexists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

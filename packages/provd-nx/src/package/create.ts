@@ -14,10 +14,12 @@ export async function createPackage(
   pluginDir: string,
   pluginId: string,
   destFile: string,
+  /** names a member in errors (default: its path in pluginDir) */
+  describe?: (rel: string) => string,
 ): Promise<{ file: string; size: number; sha1: string }> {
   checkPluginId(pluginId);
   const root = path.resolve(pluginDir);
-  const entries = await listPluginTree(root);
+  const entries = await listPluginTree(root, describe);
   const file = path.resolve(destFile);
   await fsp.mkdir(path.dirname(file), { recursive: true });
   // Same directory so the rename is atomic; a failed build leaves no package behind.

@@ -111,7 +111,7 @@ export function sortAndCheckEntries(
  * Every entry under the plugin folder, sorted and checked. A plain walk rather than fast-glob:
  * names are read as bytes so a name that is not UTF-8 is refused by name instead of mangled.
  */
-export async function listPluginTree(pluginDir: string): Promise<PackageEntry[]> {
+export async function listPluginTree(pluginDir: string, describe?: (rel: string) => string): Promise<PackageEntry[]> {
   const root = path.resolve(pluginDir);
   if (!(await fsp.stat(root)).isDirectory()) throw new Error(`${root}: plugin folder is not a directory`);
   const entries: PackageEntry[] = [];
@@ -136,5 +136,5 @@ export async function listPluginTree(pluginDir: string): Promise<PackageEntry[]>
     }
   };
   await walk('');
-  return sortAndCheckEntries(entries, (rel) => path.join(root, rel));
+  return sortAndCheckEntries(entries, describe ?? ((rel) => path.join(root, rel)));
 }
