@@ -252,3 +252,29 @@ describe('failed builds leave nothing behind', () => {
     expect(fs.readdirSync(path.join(ws, 'dist', 'packages'))).toEqual([]);
   });
 });
+
+describe('packages verify refuses', () => {
+  it('a plugin-info that is a symlink; a symlink loop is packaged as links', async () => {
+    const dir = tmp('info-link', 'xivo-link');
+    write(path.join(dir, 'real-info'), INFO);
+    fs.symlinkSync('real-info', path.join(dir, 'plugin-info'));
+    const file = tmp('info-link', packageFileName('xivo-link', '1.0.0'));
+    await createPackage(dir, 'xivo-link', file);
+    const repo = openRepository(tmp('info-link', 'repo'), root, { create: true });
+    const outcome = await publishPackage(repo.channel('testing'), { pluginId: 'xivo-link', version: '1.0.0', packageFile: file, pluginInfoText: INFO }).catch((e: Error) => ({ status: 'thrown', message: e.message }));
+    expect(outcome).toMatchObject({ message: expect.stringMatching(/xivo-link\/plugin-info is a symlink, not a regular file/) });
+    expect(outcome.status).not.toBe('published');
+
+    const loop = tmp('loop', 'xivo-loop');
+    write(path.join(loop, 'plugin-info'), INFO);
+    fs.symlinkSync('b', path.join(loop, 'a'));
+    fs.symlinkSync('a', path.join(loop, 'b'));
+    // a loop stays inside the plugin and provd never follows it: packaged as links, as the reference builder does
+    const looped = tmp('loop', packageFileName('xivo-loop', '1.0.0'));
+    await createPackage(loop, 'xivo-loop', looped);
+    const links = (await readPackage(looped)).members.filter((m) => m.type === 'symlink').map((m) => `${m.name} -> ${m.linkTarget}`);
+    expect(links).toEqual(['xivo-loop/a -> b', 'xivo-loop/b -> a']);
+    const published = await publishPackage(repo.channel('testing'), { pluginId: 'xivo-loop', version: '1.0.0', packageFile: looped, pluginInfoText: INFO });
+    expect(published.status, published.message).toBe('published');
+  });
+});

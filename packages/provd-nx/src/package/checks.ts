@@ -43,6 +43,8 @@ export function packageProblems(pluginId: string, pkg: PackageContents, expected
     const rel = parts.slice(1).join('/');
     entries.push({ path: rel, type: m.type, mode: m.mode, size: m.size, linkTarget: m.linkTarget });
     if (rel === PLUGIN_INFO && m.type === 'file') infoMember = m;
+    // provd opens <id>/plugin-info: through a link it would read another file than the one checked here
+    else if (rel === PLUGIN_INFO) problems.push(`${pluginId}/${PLUGIN_INFO} is a ${m.type}, not a regular file`);
   }
   if (tops.size !== 1 || !tops.has(pluginId)) {
     problems.push(`expected exactly one top-level folder named ${pluginId}, found: ${[...tops].sort().join(', ') || 'none'}`);
