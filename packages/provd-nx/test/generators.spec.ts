@@ -33,7 +33,7 @@ describe('generators in a real workspace', () => {
     for (const name of ['xivo-acme', 'xivo-acme-1.1.0', 'provd-repository']) {
       for (const [target, config] of Object.entries<any>(ws.project(name).targets)) {
         expect(config.metadata.description, `${name}:${target}`).toMatch(/\w/);
-        expect(config.metadata.help.command, `${name}:${target}`).toMatch(/^npx nx run \S+:\w+ --help$/);
+        expect(config.metadata.help.command, `${name}:${target}`).toMatch(/^npx nx run \S+:[\w-]+ --help$/);
       }
     }
     expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'publish'] });
