@@ -4,9 +4,9 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPackage, sha1File } from '../src/lib/package';
+import { TestWorkspace, createWorkspace, REPO_ROOT } from './workspace';
 import { familyFiles, pluginInfo } from './collection';
-import { createWorkspace, REPO_ROOT, TestWorkspace } from './workspace';
+import { readPackage, sha1File } from '../src/package/read';
 
 type Snapshot = Record<string, string>;
 
@@ -253,12 +253,15 @@ describe('build errors', () => {
     }
   });
 
-  it('a model folder without plugin-info is a clear error', () => {
+  it('a model folder without plugin-info is a clear error: a warning for the graph, a failure for its build', () => {
     const files = good('fam-noinfo');
     delete files['plugins/fam-noinfo/1.0/plugin-info'];
     const ws = createWorkspace({ files });
     try {
-      const r = ws.nx(['show', 'projects']);
+      const shown = ws.nx(['show', 'projects']);
+      expect(shown.code).toBe(0);
+      expect(shown.output).toContain('plugins/fam-noinfo/1.0/plugin-info: missing: every model folder needs a plugin-info');
+      const r = ws.nx(['run', 'fam-noinfo-1.0:build', '--outputStyle=static']);
       expect(r.code).not.toBe(0);
       expect(r.output).toContain('plugins/fam-noinfo/1.0/plugin-info: missing: every model folder needs a plugin-info');
     } finally {

@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha1File } from '../src/lib/package';
+import { sha1File } from '../src/package/read';
 import { familyFiles, type Files } from './collection';
 import { createWorkspace, TestWorkspace } from './workspace';
 

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha1File } from '../src/lib/package';
+import { sha1File } from '../src/package/read';
 import { RemoteCacheServer, serveRemoteCache } from './remote-cache-server';
 import { createWorkspace, REPO_ROOT, TestWorkspace } from './workspace';
 

@@ -8,7 +8,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+import { REPO_ROOT } from './temp';
+
+export { REPO_ROOT };
 const NX_BIN = join(REPO_ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
 
 export interface RunResult {
@@ -74,6 +76,8 @@ export class TestWorkspace {
       ...NX_ENV,
       NX_CACHE_DIRECTORY: this.path('.nx', 'cache'),
       NX_WORKSPACE_DATA_DIRECTORY: this.path('.nx', 'workspace-data'),
+      // @provd/nx from its TypeScript source (the exports map's source condition), not a build
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--conditions=@provd/source'].filter(Boolean).join(' '),
       ...extra,
     };
   }

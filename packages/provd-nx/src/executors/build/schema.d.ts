@@ -1,3 +1,5 @@
 export interface BuildExecutorSchema {
   verbose?: boolean;
+  /** set by inference: only there to be hashed */
+  unhashedInputs?: string;
 }

@@ -2,4 +2,5 @@ export interface PublishExecutorSchema {
   channel?: 'testing' | 'stable';
   repository?: string;
   dryRun?: boolean;
+  createRepository?: boolean;
 }

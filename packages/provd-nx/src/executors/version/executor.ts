@@ -1,7 +1,7 @@
-import { bumpOf, isDryRun, modelOf, versionBase } from '../../lib/context';
-import { recordRun } from '../../lib/run-log';
-import { batchExecutor, executor, TaskBody } from '../../lib/task';
-import { applyVersion, planVersion } from '../../lib/version';
+import { bumpOf, isDryRun, modelOf, versionBase } from '../../utils/context';
+import { recordRun } from '../../utils/run-log';
+import { batchExecutor, executor, TaskBody } from '../../utils/task';
+import { applyVersion, planVersion } from '../../version/version';
 import type { VersionExecutorSchema } from './schema';
 
 const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {

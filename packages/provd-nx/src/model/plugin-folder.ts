@@ -1,0 +1,79 @@
+/**
+ * The unpacked plugin folder `<distDir>/plugins/<id>/`, for people who look at
+ * what was built. provd needs only the package, so the folder is not a cached
+ * output (storing and restoring it cost more than the whole build): a build
+ * writes it, and after a run every build that came from the cache gets its
+ * folder back from its package when the folder is missing or from another build.
+ * A stamp beside the folder (`.<id>.built-from`) names the build task hash it
+ * belongs to.
+ */
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { readPackage } from '../package/read';
+import { runPool } from '../utils/pool';
+
+export function stampFile(pluginsDir: string, pluginId: string): string {
+  return join(pluginsDir, `.${pluginId}.built-from`);
+}
+
+async function readStamp(pluginsDir: string, pluginId: string): Promise<string | null> {
+  try {
+    return (await fsp.readFile(stampFile(pluginsDir, pluginId), 'utf8')).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Unpack `packageFile` (one top directory named `pluginId`) into `<pluginsDir>/<pluginId>`, replacing it. */
+export async function unpackPluginFolder(packageFile: string, pluginId: string, pluginsDir: string): Promise<void> {
+  const pkg = await readPackage(packageFile);
+  await fsp.mkdir(pluginsDir, { recursive: true });
+  // Unpacked beside its final place, then renamed: never a half-written folder.
+  const work = await fsp.mkdtemp(join(pluginsDir, `.${pluginId}.`));
+  try {
+    for (const m of pkg.members) {
+      if (m.name !== pluginId && !m.name.startsWith(`${pluginId}/`)) {
+        throw new Error(`${packageFile}: member '${m.name}' is outside the top directory ${pluginId}/`);
+      }
+      if (m.name.split('/').includes('..')) throw new Error(`${packageFile}: member '${m.name}' climbs out with '..'`);
+      const dest = join(work, m.name);
+      if (m.type === 'directory') await fsp.mkdir(dest, { recursive: true, mode: m.mode });
+      else if (m.type === 'file') await fsp.writeFile(dest, pkg.read(m.name)!, { mode: m.mode });
+      else if (m.type === 'symlink') await fsp.symlink(m.linkTarget!, dest);
+      else throw new Error(`${packageFile}: member '${m.name}' is not a file, directory or symlink`);
+    }
+    const finalDir = join(pluginsDir, pluginId);
+    await fsp.rm(finalDir, { recursive: true, force: true });
+    await fsp.rename(join(work, pluginId), finalDir);
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface FinishedBuild {
+  pluginId: string;
+  /** the build task's hash */
+  hash: string;
+  /** restored from a cache rather than run */
+  fromCache: boolean;
+  packageFile: string;
+}
+
+/**
+ * After a run: stamp the folders the builds wrote, and unpack the folders of
+ * cache hits whose stamp names another build. Returns the ids unpacked.
+ */
+export async function syncPluginFolders(pluginsDir: string, builds: FinishedBuild[]): Promise<string[]> {
+  const unpacked: string[] = [];
+  await runPool(builds, async (b) => {
+    if (b.fromCache) {
+      const current = (await readStamp(pluginsDir, b.pluginId)) === b.hash;
+      if (current && (await fsp.stat(join(pluginsDir, b.pluginId)).catch(() => null))?.isDirectory()) return;
+      await unpackPluginFolder(b.packageFile, b.pluginId, pluginsDir);
+      unpacked.push(b.pluginId);
+    }
+    await fsp.mkdir(pluginsDir, { recursive: true });
+    await fsp.writeFile(stampFile(pluginsDir, b.pluginId), b.hash + '\n');
+  });
+  return unpacked.sort();
+}

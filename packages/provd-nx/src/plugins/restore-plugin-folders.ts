@@ -1,0 +1,35 @@
+import type { PostTasksExecutionContext } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FinishedBuild, syncPluginFolders } from '../model/plugin-folder';
+import { PLUGIN_INFO, readPluginInfo } from '../model/plugin-info';
+import { packageFileName } from '../package/naming';
+import { normalizeOptions, ProvdPluginOptions } from '../utils/options';
+
+const DONE = new Set(['success', 'local-cache', 'local-cache-kept-existing', 'remote-cache']);
+
+/**
+ * After a run: the plugin folders of builds restored from a cache, unpacked from
+ * their packages (the folder is not a cached output, see model/plugin-folder.ts).
+ */
+export async function restorePluginFolders(options: ProvdPluginOptions | undefined, context: PostTasksExecutionContext): Promise<void> {
+  const { distDir } = normalizeOptions(options);
+  const builds: FinishedBuild[] = [];
+  for (const { task, status } of Object.values(context.taskResults)) {
+    if (task.target.target !== 'build' || !task.hash || !task.projectRoot || !DONE.has(status)) continue;
+    const infoFile = join(context.workspaceRoot, task.projectRoot, PLUGIN_INFO);
+    if (!existsSync(infoFile)) continue; // a family's fan-out target
+    const pluginId = task.target.project;
+    try {
+      const packageFile = join(context.workspaceRoot, distDir, 'packages', packageFileName(pluginId, readPluginInfo(infoFile, infoFile).version));
+      if (existsSync(packageFile)) builds.push({ pluginId, hash: task.hash, fromCache: status !== 'success', packageFile });
+    } catch {
+      // a plugin-info that does not parse failed its build already, with the reason
+    }
+  }
+  try {
+    if (builds.length) await syncPluginFolders(join(context.workspaceRoot, distDir, 'plugins'), builds);
+  } catch (e) {
+    console.warn(`provd: could not unpack plugin folders into ${distDir}/plugins: ${(e as Error).message}`);
+  }
+}
