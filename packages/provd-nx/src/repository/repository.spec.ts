@@ -409,6 +409,35 @@ describe('rsync daemon', () => {
     }
   });
 
+  it('8 publishers in separate processes keep every entry (a lock or index vanishing mid-transfer is retried)', async () => {
+    const built = await Promise.all(Array.from({ length: 8 }, (_, i) => buildPackage(`xivo-rconc-${i}`, `1.0.${i}`)));
+    const script = `
+const { openRepository } = require(${JSON.stringify(path.join(__dirname, 'open'))});
+const { publishPackage } = require(${JSON.stringify(path.join(__dirname, '..', 'channel', 'publish'))});
+const [repo, pluginId, version, packageFile, infoB64] = process.argv.slice(-5);
+const repository = openRepository(repo, process.cwd(), { create: true });
+publishPackage(repository.channel('testing'), { pluginId, version, packageFile, pluginInfoText: Buffer.from(infoB64, 'base64').toString('utf8') }, { archive: repository.channel('archive') })
+  .then((o) => { process.stdout.write(o.status + '\\n'); process.exit(o.status === 'published' ? 0 : 1); })
+  .catch((e) => { process.stderr.write(String((e && e.stack) || e)); process.exit(1); });
+`;
+    const results = await Promise.all(
+      built.map((b) =>
+        execFileAsync(process.execPath, ['-r', '@swc-node/register', '-e', script, '--', `${url}/concurrent`, b.pluginId, b.version, b.file, Buffer.from(b.infoText).toString('base64')], {
+          cwd: REPO_ROOT,
+          timeout: 240_000,
+        }).then(
+          (r) => r.stdout.trim(),
+          (e: { stderr?: string; message: string }) => `failed: ${e.stderr || e.message}`,
+        ),
+      ),
+    );
+    expect(results).toEqual(built.map(() => 'published'));
+    const folder = path.join(moduleDir(), 'concurrent', 'testing');
+    const index = parseIndex(await fsp.readFile(path.join(folder, INDEX_FILE), 'utf8'), 'db');
+    expect([...index.keys()].sort()).toEqual(built.map((b) => b.pluginId).sort());
+    expect(await verifyChannel(new LocalChannel(folder))).toEqual([]);
+  });
+
   it('moves files like the local backend', async () => {
     const ch = openRepository(`${url}/basics`, REPO_ROOT, { create: true }).channel('testing');
     expect(await ch.list()).toEqual([]);
