@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 
-/** The monorepo root (where node_modules and plugins/ live). */
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+export { REPO_ROOT } from './repo-root';
 
 /**
  * A temporary folder for the calling spec file or describe block: created before its tests,
