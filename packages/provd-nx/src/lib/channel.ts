@@ -341,6 +341,11 @@ export function entryProblems(pluginId: string, entry: JsonValue | undefined): s
   return problems;
 }
 
+function isReferenced(index: ChannelIndex, filename: string): boolean {
+  for (const e of index.values()) if (isJsonObject(e) && e.filename === filename) return true;
+  return false;
+}
+
 /** Packages of `pluginId` in the channel that its indexed version superseded. */
 export function supersededFiles(names: readonly string[], index: ChannelIndex, pluginId: string): string[] {
   const entry = indexEntry(index, pluginId);
@@ -440,12 +445,12 @@ export function packageProblems(pluginId: string, pkg: PackageContents, expected
 // ---------------------------------------------------------------------------
 // I/O helpers
 
-async function readIndex(channel: ChannelBackend): Promise<ChannelIndex> {
+export async function readIndex(channel: ChannelBackend): Promise<ChannelIndex> {
   const text = await channel.readText(INDEX_FILE);
   return text === null ? new Map() : parseIndex(text, `${channel.location}/${INDEX_FILE}`);
 }
 
-function withChannelTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+export function withChannelTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   return withTempDir('provd-channel-', fn);
 }
 
@@ -525,6 +530,8 @@ export interface PublishOptions {
   /** Lock wait and staleness (see ChannelBackend.lock). */
   lockTimeoutMs?: number;
   lockStaleMs?: number;
+  /** Replace a newer indexed version (promote --allow-downgrade, rollback); the replaced file is archived. */
+  allowDowngrade?: boolean;
 }
 
 interface Candidate {
@@ -540,12 +547,13 @@ interface Candidate {
 type Decision = { kind: 'publish'; previous?: string } | { kind: 'same' } | { kind: 'refused'; message: string; previous: string };
 
 /** Step 1's rule, pure: what the index allows for this candidate. */
-function decide(index: ChannelIndex, c: Candidate, where: string): Decision {
+function decide(index: ChannelIndex, c: Candidate, where: string, allowDowngrade = false): Decision {
   const current = indexEntry(index, c.pluginId);
   // No entry, or a broken one without a version: ours replaces it.
   if (!current || typeof current.version !== 'string') return { kind: 'publish' };
   const indexed = current.version;
   const order = compareVersions(indexed, c.version);
+  if (order > 0 && allowDowngrade) return { kind: 'publish', previous: indexed };
   if (order > 0) {
     return {
       kind: 'refused',
@@ -598,7 +606,7 @@ async function ensureUploaded(channel: ChannelBackend, c: Candidate, tmpDir: str
 }
 
 /** Copy to the archive, check the copy, then remove from the channel. False if it had to stay. */
-async function moveToArchive(
+export async function moveToArchive(
   channel: ChannelBackend,
   archive: ChannelBackend,
   name: string,
@@ -680,7 +688,7 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
   });
 
   const index = await readIndex(channel);
-  const first = decide(index, c, where);
+  const first = decide(index, c, where, opts.allowDowngrade);
   if (first.kind === 'refused') return refused(first);
 
   if (opts.dryRun) {
@@ -718,8 +726,9 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
       const release = await channel.lock(owner, lockOpts);
       try {
         const locked = await readIndex(channel);
-        const second = decide(locked, c, where);
+        const second = decide(locked, c, where, opts.allowDowngrade);
         if (second.kind === 'refused') return refused(second);
+        const replaced = second.kind === 'publish' ? indexEntry(locked, c.pluginId)?.filename : undefined;
         if (second.kind === 'publish') {
           // Cleanups only run under the lock, so the file checked now is the file the index gets.
           await ensureUploaded(channel, c, tmpDir, log);
@@ -728,6 +737,10 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
           log(`indexed ${c.pluginId} ${c.version} in ${where}/${INDEX_FILE}`);
         }
         const moved = opts.archive ? await archiveSuperseded(channel, locked, c.pluginId, opts.archive, tmpDir, log) : [];
+        // a downgrade replaced a newer file, which supersededFiles (older only) leaves alone
+        if (opts.archive && typeof replaced === 'string' && replaced !== c.filename && !isReferenced(locked, replaced)) {
+          if (await moveToArchive(channel, opts.archive, replaced, tmpDir, log)) moved.push(replaced);
+        }
         const note = movedNote(moved, opts.archive);
         return second.kind === 'same' ? already(note) : published(second.previous, note);
       } finally {

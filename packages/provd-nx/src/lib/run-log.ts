@@ -14,6 +14,10 @@ export interface RunRecord {
   to?: string;
   status: string;
   detail?: string;
+  /** the plugin-info a version task read or wrote (workspace-relative) */
+  file?: string;
+  /** the task was asked to commit its bump (version --commit) */
+  commit?: boolean;
 }
 
 export const RUN_LOG_ENV = 'PROVD_RUN_LOG';

@@ -21,6 +21,7 @@ import { ModelMetadata, ProvdMetadata, sharedProjectName } from '../lib/metadata
 import { PLUGIN_INFO, PluginInfo, readPluginInfo } from '../lib/plugin-info';
 import { recordFamilies } from '../lib/recipe';
 import { readRunLog, RUN_LOG_ENV, runLogFile, summaryTable } from '../lib/run-log';
+import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../lib/bump-commit';
 
 import { PLUGIN_NAME } from '../lib/names';
 
@@ -172,18 +173,48 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
   return { projects };
 }
 
-/** Family targets run the same target of every model of the family. */
+/**
+ * Family targets run the same target of every model of the family, with the options
+ * given to the family (params: 'forward'), so `--channel=stable` is never dropped.
+ * promote and status are one task per family: one plan, one table.
+ */
 function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration> {
   const ids = recipe.models.map((m) => m.pluginId);
   const all = (target: string, what: string): TargetConfiguration => ({
     executor: 'nx:noop',
-    dependsOn: [{ projects: ids, target }],
-    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES },
+    dependsOn: [{ projects: ids, target, params: 'forward' }],
+    metadata: { description: `${what} every model of ${recipe.name} (${ids.length}); options are passed on to each model`, technologies: TECHNOLOGIES },
   });
   return {
     build: all('build', 'Build'),
     version: all('version', 'Version'),
     publish: all('publish', 'Publish to the testing channel'),
+    promote: promoteTarget(`every model of ${recipe.name} (${ids.length})`),
+    status: statusTarget(`model of ${recipe.name}`),
+  };
+}
+
+function promoteTarget(what: string): TargetConfiguration {
+  return {
+    executor: `${PLUGIN_NAME}:promote`,
+    cache: false,
+    inputs: [],
+    metadata: {
+      description: `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`,
+      technologies: TECHNOLOGIES,
+    },
+  };
+}
+
+function statusTarget(what: string): TargetConfiguration {
+  return {
+    executor: `${PLUGIN_NAME}:status`,
+    cache: false,
+    inputs: [],
+    metadata: {
+      description: `One row per ${what}: source, testing and stable versions, needs bump, ready to promote, orphans; --json`,
+      technologies: TECHNOLOGIES,
+    },
   };
 }
 
@@ -199,6 +230,7 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
       technologies: TECHNOLOGIES,
     },
     targets: {
+      status: statusTarget('model of the collection'),
       verify: {
         executor: `${PLUGIN_NAME}:verify`,
         cache: false,
@@ -219,8 +251,6 @@ export function modelInputs(model: Parameters<typeof modelInputPaths>[0], finger
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   return [
     ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
-    // the plugin-info as the version task left it, not as it was when the run started
-    { dependentTasksOutputFiles: '**/plugin-info', transitive: false },
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
   ];
@@ -238,20 +268,11 @@ function modelTargets(
       ? `${model.steps.length} copy step(s) replayed natively`
       : `recipe function run with python3`;
   return {
-    version: {
-      executor: `${PLUGIN_NAME}:version`,
-      cache: false,
-      // declared so build (which reads it through dependentTasksOutputFiles) is hashed after the bump
-      outputs: ['{projectRoot}/plugin-info'],
-      metadata: {
-        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
-        technologies: TECHNOLOGIES,
-      },
-    },
+    // build packages the current sources (cached); version compares that package with the
+    // released one, bumps and rebuilds if needed; publish releases what version left in dist/
     build: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      dependsOn: ['version'],
       inputs: modelInputs(model, fingerprint),
       // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
       outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
@@ -260,16 +281,28 @@ function modelTargets(
         technologies: TECHNOLOGIES,
       },
     },
+    version: {
+      executor: `${PLUGIN_NAME}:version`,
+      cache: false,
+      dependsOn: ['build'],
+      options: { channel: 'testing' },
+      metadata: {
+        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if its built package differs from the one the channel holds under the same version, and rebuild; offline: if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run, --commit`,
+        technologies: TECHNOLOGIES,
+      },
+    },
     publish: {
       executor: `${PLUGIN_NAME}:publish`,
       cache: false,
-      dependsOn: ['build'],
+      // --channel, --repository, --dry-run, --commit reach the version task that decides the bump
+      dependsOn: [{ target: 'version', params: 'forward' }],
       options: { channel: 'testing' },
       metadata: {
         description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run`,
         technologies: TECHNOLOGIES,
       },
     },
+    promote: promoteTarget(id),
   };
 }
 
@@ -306,14 +339,22 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   // without becoming build overrides (which would change build hashes).
   process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
   process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
+  process.env.PROVD_COMMIT = context.argv.some((a) => a === '--commit' || a === '--commit=true') ? 'true' : '';
   process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
   process.env[RUN_LOG_ENV] = runLogFile(context.id);
 };
 
 /** After tasks: one table of what moved and where it went. */
 export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
-  const table = summaryTable(readRunLog(runLogFile(context.id)));
+  const records = readRunLog(runLogFile(context.id));
+  const table = summaryTable(records);
   if (table) console.log(`\n provd summary\n\n${table}\n`);
+  const bumps = bumpsOf(records);
+  if (bumps.length === 0) return;
+  console.log(` bumped: ${bumps.map((b) => b.file).join(', ')}`);
+  if (process.env.PROVD_COMMIT === 'true' || records.some((r) => r.commit)) {
+    console.log(` committed ${commitBumps(context.workspaceRoot, bumps)}: ${commitMessage(bumps).split('\n')[0]}\n`);
+  } else console.log(` record them: ${commitCommand(bumps)}\n`);
 };
 
 function argValue(argv: string[], name: string): string | undefined {

@@ -7,6 +7,7 @@ import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
 import { plannedVersion, recordRun } from '../../lib/run-log';
 import { batchExecutor, executor, TaskBody } from '../../lib/task';
 import type { PublishExecutorSchema } from './schema';
+import { fixCommand } from '../../lib/bump-commit';
 
 const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
@@ -37,7 +38,9 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
       { archive: repository.channel('archive'), dryRun, log: (line) => out.log(`  ${line}`) }
     );
     const say = outcome.status === 'refused' ? out.error : out.log;
-    say(`${model.pluginId} ${version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}`);
+    // a forgotten bump: say the command that fixes it
+    const fix = outcome.status === 'refused' && outcome.previous === version ? `; fix: ${fixCommand(model.pluginId)} (or npx nx run-many -t publish)` : '';
+    say(`${model.pluginId} ${version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}${fix}`);
     recordRun({
       task: 'publish',
       pluginId: model.pluginId,
