@@ -190,7 +190,8 @@ function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration
     version: all('version', 'Version'),
     publish: all('publish', 'Publish to the testing channel'),
     promote: promoteTarget(`every model of ${recipe.name} (${ids.length})`),
-    status: statusTarget(`model of ${recipe.name}`),
+    // status compares the built packages of the current sources (cache hits) with testing's
+    status: { ...statusTarget(`model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
   };
 }
 
@@ -230,7 +231,7 @@ function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
       technologies: TECHNOLOGIES,
     },
     targets: {
-      status: statusTarget('model of the collection'),
+      status: { ...statusTarget('model of the collection'), dependsOn: [{ projects: ['tag:type:model'], target: 'build' }] },
       verify: {
         executor: `${PLUGIN_NAME}:verify`,
         cache: false,

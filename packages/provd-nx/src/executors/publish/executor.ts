@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { publishPackage, readPackageOnce } from '../../lib/channel';
+import type { ExecutorContext } from '@nx/devkit';
+import { publishPackage, readIndex, readPackageOnce } from '../../lib/channel';
+import { orphans } from '../../lib/orphans';
+import { removeEntries } from '../../lib/promote';
+import { releaseScope } from '../../lib/release-scope';
+import type { ChannelBackend } from '../../lib/repository';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
 import { packageFileName } from '../../lib/package';
 import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
@@ -48,6 +53,7 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
       status: (outcome.dryRun ? 'would be ' : '') + outcome.status.replace('-', ' '),
       detail: channelName,
     });
+    await familyOrphans(context, model.family, repository.channel(channelName), repository.channel('archive'), channelName, !!options.prune && !dryRun);
     return outcome.status !== 'refused';
   } catch (e) {
     out.error(`error: ${model.pluginId}: ${(e as Error).message}`);
@@ -55,6 +61,14 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     return false;
   }
 };
+
+/** Ids of the family the channel still indexes but no model declares: reported (summary table), archived with --prune. */
+async function familyOrphans(context: ExecutorContext, family: string, channel: ChannelBackend, archive: ChannelBackend, channelName: string, prune: boolean): Promise<void> {
+  const scope = releaseScope(context);
+  const found = orphans((await readIndex(channel)).keys(), scope.allModels, scope.families, family);
+  if (found.length && prune) await removeEntries(channel, archive, found);
+  for (const id of found) recordRun({ task: 'publish', pluginId: id, status: prune ? 'orphan, archived' : 'orphan (--prune archives it)', detail: channelName });
+}
 
 export default executor(publish);
 export const batchPublish = batchExecutor(publish);

@@ -2,4 +2,6 @@ export interface PublishExecutorSchema {
   channel?: 'testing' | 'stable';
   repository?: string;
   dryRun?: boolean;
+  commit?: boolean;
+  prune?: boolean;
 }
