@@ -340,6 +340,8 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   // without becoming build overrides (which would change build hashes).
   process.env.PROVD_BASE = argValue(context.argv, 'base') ?? '';
   process.env.PROVD_BUMP = argValue(context.argv, 'bump') ?? '';
+  // `--version` is nx's own flag: promote --from archive reads the version to restore from here
+  process.env.PROVD_RESTORE_VERSION = argValue(context.argv, 'version') ?? '';
   process.env.PROVD_COMMIT = context.argv.some((a) => a === '--commit' || a === '--commit=true') ? 'true' : '';
   process.env.PROVD_DRY_RUN = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
   process.env[RUN_LOG_ENV] = runLogFile(context.id);

@@ -13,10 +13,12 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
   const fromName = (options.from ?? 'testing') as ChannelName;
   const toName = (options.to ?? 'stable') as ChannelName;
   const dryRun = isDryRun(options.dryRun);
+  // nx keeps `--version` to itself; our preTasksExecution hook hands it over
+  const version = options.version || process.env.PROVD_RESTORE_VERSION || undefined;
   try {
     if (fromName === toName) throw new Error(`--from and --to are both ${toName}`);
     if (toName === 'archive') throw new Error('--to archive: the archive is filled by promote and publish, never promoted to');
-    if (options.version && fromName !== 'archive') throw new Error('--version restores an archived version: use it with --from archive');
+    if (version && fromName !== 'archive') throw new Error('--version restores an archived version: use it with --from archive');
     const repository = repositoryOf(options.repository, context);
     const only = (Array.isArray(options.models) ? options.models : (options.models ?? '').split(','))
       .map((s) => String(s).trim())
@@ -32,7 +34,7 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
       toName,
       archive: repository.channel('archive'),
       fromArchive: fromName === 'archive',
-      version: options.version,
+      version,
       dryRun,
       allowDowngrade: options.allowDowngrade,
       prune: options.prune,

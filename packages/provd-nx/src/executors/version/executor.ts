@@ -21,7 +21,7 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
   try {
     const current = readPluginInfo(join(context.root, file), file).version;
     // an exact version is a decision, not a reaction to changes: the git rule applies it
-    if (options.rule === 'git' || valid(bump)) return gitRule(options, context, out, model, bump);
+    if (options.rule === 'git' || valid(bump)) return await gitRule(options, context, out, model, bump);
     const channelName = options.channel ?? 'testing';
     let state: ReleaseState;
     const builtPackage = await currentPackage(context, model, current);
@@ -30,7 +30,7 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
       state = await releaseState(channel, model.pluginId, current, builtPackage, digestCacheDir(context.root, pluginOptions(context).distDir));
     } catch (e) {
       out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${(e as Error).message.split('\n')[0]}): falling back to the git-base rule`);
-      return gitRule(options, context, out, model, bump);
+      return await gitRule(options, context, out, model, bump);
     }
     const why = describeState(state, channelName);
     if (!needsBump(state)) {
