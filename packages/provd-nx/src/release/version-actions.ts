@@ -14,6 +14,7 @@ import { VersionActions } from 'nx/release';
 import { parseIndex, INDEX_FILE } from '../lib/channel';
 import { parsePluginInfo, PLUGIN_INFO, withVersion } from '../lib/plugin-info';
 import { openRepository, repositoryLocation } from '../lib/repository';
+import { planReleasedBump } from './released-bump';
 
 export default class PluginInfoVersionActions extends VersionActions {
   validManifestFilenames = [PLUGIN_INFO];
@@ -22,6 +23,15 @@ export default class PluginInfoVersionActions extends VersionActions {
 
   private get manifestPath(): string {
     return posix.join(this.projectGraphNode.data.root, PLUGIN_INFO);
+  }
+
+  /**
+   * Called by Nx after version plans are read and before any bump is decided: the
+   * moment to say which models need one (see released-bump.ts), so nothing prompts.
+   */
+  override async validate(tree: Tree): Promise<void> {
+    await super.validate(tree);
+    await planReleasedBump(this.releaseGroup, this.projectGraphNode, tree, (line) => console.log(`provd: ${line}`));
   }
 
   async readCurrentVersionFromSourceManifest(tree: Tree) {
