@@ -178,6 +178,8 @@ describe('promote, rollback and status through nx', () => {
     const r = ws.nxOk(['run', 'xivo-cisco-spa:promote', '--dry-run', '--outputStyle=static']);
     expect(r.output).toMatch(/model\s+stable -> testing\s+action/);
     expect(r.output).toMatch(/xivo-cisco-pap2t-5\.1\.6\s+- -> 0\.2\.7\s+promote/);
+    // one task, one table for the whole family
+    expect(r.output.match(/stable -> testing/g)).toHaveLength(1);
     expect(tree(ws.path('dist'))).toEqual(dist);
   });
 
@@ -225,8 +227,9 @@ describe('promote, rollback and status through nx', () => {
     expect(sha1(ws.path('dist/repository/stable', entry.filename))).toBe(bytes);
     expect(readdirSync(ws.path('dist/repository/archive'))).toContain(current.filename);
     expect(readdirSync(ws.path('dist/repository/stable'))).not.toContain(current.filename);
-    // going forward again is a plain promote
-    ws.nxOk(['run', 'xivo-snom:promote', `--models=${id}`, '--outputStyle=static']);
+    // going forward again: the model's own promote
+    const forward = ws.nxOk(['run', `${id}:promote`, '--outputStyle=static']);
+    expect(forward.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.0 -> 1\.2\.1\s+promoted/);
     expect(index('stable')[id]).toEqual(index('testing')[id]);
   });
 

@@ -286,6 +286,7 @@ describe('promote under kills and concurrency', () => {
     // stable starts as a clean channel (a missing plugins.db is a channel never written)
     for (const id of ids) await publish(r, await buildPackage(id, '0.9.0'));
     expect((await all()).ok).toBe(true);
+    const progress: Record<number, number> = {};
     let next = prepare();
     for (let i = 0; i < 20; i++) {
       // every round: a new version of each model in testing, then a promote killed somewhere
@@ -300,11 +301,15 @@ describe('promote under kills and concurrency', () => {
       expect(await verifyChannel(r.channel('testing')), `round ${i}: testing`).toEqual([]);
       const rerun = await all();
       expect(rerun.ok, JSON.stringify(rerun.rows)).toBe(true);
+      // how far the killed promoter got: the models the rerun still had to promote
+      const left = rerun.rows.filter((x) => x.action === 'promoted').length;
+      progress[left] = (progress[left] ?? 0) + 1;
       const [t, s] = [await index(r.channel('testing')), await index(r.channel('stable'))];
       for (const id of ids) expect(s[id], `round ${i}: ${id}`).toEqual(t[id]);
       expect((await r.channel('stable').list()).sort()).toEqual([INDEX_FILE, ...ids.map((id) => `${id}-1.0.${i}.tar.bz2`)].sort());
     }
     (await next).proc.kill('SIGKILL');
+    console.log(`promote kill test: models left to the rerun -> rounds ${JSON.stringify(progress)}`);
     // every superseded version of each model is in the archive: nothing was deleted
     const archived = new Set(await r.channel('archive').list());
     for (const id of ids) {
