@@ -294,7 +294,7 @@ describe('promote under kills and concurrency', () => {
       const c = await next;
       next = prepare();
       c.proc.stdin!.end('go\n');
-      await sleep(600 * Math.random() ** 2);
+      await sleep(900 * Math.random()); // uniform over the promote of the three models
       c.proc.kill('SIGKILL'); // this child's own pid, nothing else
       await c.exit;
       expect(await verifyChannel(r.channel('stable')), `round ${i}: stable`).toEqual([]);
