@@ -129,10 +129,17 @@ describe('version and publish: nx affected -t publish', () => {
     expect(JSON.parse(pkg.read('xivo-snom-10.1.46/plugin-info')!.toString()).version).toBe('2.0.3');
   });
 
-  it('an explicit --bump sets minor, major or an exact version', () => {
-    // testing already holds 2.1.0 (previous tests): the next minor version passes it
+  it('a version behind testing takes the released version when the contents match, else --bump passes it; an exact --bump sets it', () => {
+    // the bump was undone, but testing holds these contents as 2.1.0 (previous tests): the source takes 2.1.0
+    const adopt = ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor', '--outputStyle=static']);
+    expect(adopt.output).toMatch(/2\.0\.3 -> 2\.1\.0 \(already released as 2\.1\.0 in testing, same contents\)/);
+    expect(version('10.1.46')).toBe('2.1.0');
+    // other contents than the newer release: the next version passes it
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
+    ws.append('plugins/xivo-snom/10.1.46/templates/D785.tpl', '\n<!-- another -->\n');
     ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor']);
     expect(version('10.1.46')).toBe('2.2.0');
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46');
     ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=3.0.0-rc.1']);
     expect(version('10.1.46')).toBe('3.0.0-rc.1');
     ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');

@@ -24,8 +24,11 @@ export type ReleaseState =
   | { kind: 'released'; released: string; sameBytes: boolean }
   /** released under this version with other contents: needs a bump */
   | { kind: 'changed'; released: string }
-  /** the channel holds a newer version than the source: the next version must pass it */
-  | { kind: 'behind'; released: string };
+  /**
+   * the channel holds a newer version than the source (a bump not committed, then lost):
+   * with the same contents the source takes that version, else the next version passes it
+   */
+  | { kind: 'behind'; released: string; sameContents: boolean };
 
 export function needsBump(state: ReleaseState): boolean {
   return state.kind === 'changed' || state.kind === 'behind';
@@ -91,13 +94,13 @@ export async function releaseState(
   if (!entry || released === undefined) return { kind: 'unreleased' };
   const order = compareVersions(released, version);
   if (order < 0) return { kind: 'unreleased', released };
-  if (order > 0) return { kind: 'behind', released };
   const builtSha1 = await sha1File(builtPackage);
-  if (entry.sha1sum === builtSha1) return { kind: 'released', released, sameBytes: true };
+  if (order === 0 && entry.sha1sum === builtSha1) return { kind: 'released', released, sameBytes: true };
   const theirs = typeof entry.sha1sum === 'string' ? entry.sha1sum : undefined;
   const mine = await cachedDigest(builtPackage, pluginId, cacheDir, builtSha1);
-  const other = await releasedDigest(channel, entry.filename, theirs, pluginId, cacheDir);
-  return other === mine ? { kind: 'released', released, sameBytes: false } : { kind: 'changed', released };
+  const same = (await releasedDigest(channel, entry.filename, theirs, pluginId, cacheDir)) === mine;
+  if (order > 0) return { kind: 'behind', released, sameContents: same };
+  return same ? { kind: 'released', released, sameBytes: false } : { kind: 'changed', released };
 }
 
 async function releasedDigest(channel: ChannelBackend, filename: unknown, sha1: string | undefined, pluginId: string, cacheDir: string): Promise<string | null> {
@@ -129,6 +132,8 @@ export function describeState(state: ReleaseState, channelName: string): string 
     case 'changed':
       return `${state.released} is in ${channelName} with other contents`;
     case 'behind':
-      return `${channelName} has a newer ${state.released}`;
+      return state.sameContents
+        ? `already released as ${state.released} in ${channelName}, same contents`
+        : `${channelName} has a newer ${state.released} with other contents`;
   }
 }

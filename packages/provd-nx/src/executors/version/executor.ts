@@ -43,8 +43,8 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
       recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: 'needs bump', file });
       return false;
     }
-    const released = 'released' in state && state.released ? state.released : current;
-    const next = nextVersion(state.kind === 'behind' ? released : current, bump);
+    // behind with the same contents: take the released version (publish then finds it already there)
+    const next = state.kind === 'behind' ? (state.sameContents ? state.released : nextVersion(state.released, bump)) : nextVersion(current, bump);
     const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase: current, changed: [], state: 'bump', next };
     return await applyBump(context, out, model, plan, isDryRun(options.dryRun), ` (${why})`, options.commit);
   } catch (e) {
