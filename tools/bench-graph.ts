@@ -43,7 +43,7 @@ try {
   const py = measure(ws, ['python3', '-c', `import json,subprocess,glob,time
 req=json.dumps({"mode":"record","families":sorted(glob.glob("plugins/*"))})
 t=time.monotonic()
-subprocess.run(["python3","${require.resolve('../packages/provd-nx/src/lib/recipe.py')}"],input=req,text=True,capture_output=True,check=True)
+subprocess.run(["python3","${require.resolve('../packages/provd-nx/src/recipe/recipe.py')}"],input=req,text=True,capture_output=True,check=True)
 print("inner", time.monotonic()-t)`]);
   const pySeconds = Number(py.output.match(/inner ([\d.]+)/)![1]);
   const projects = JSON.parse(require('node:fs').readFileSync(ws.path('graph.json'), 'utf8')).graph.nodes;

@@ -1,48 +1,75 @@
 /**
- * The main job end to end on the embedded default: version -> build -> publish
- * every plugin of plugins/ to the local repository dist/repository/testing,
- * verify the channel, then serve dist/repository on 127.0.0.1 and install
- * every plugin from it the way provd does (HTTP, plugins.db, SHA-1, tarfile).
+ * The main job end to end on the embedded default: start the provd-repo server on
+ * 127.0.0.1 (ephemeral port, a one-off write token) over dist/repository, then
+ * version -> build -> publish every plugin of plugins/ THROUGH the server, verify the
+ * testing channel over HTTP, and let the real provd (../shared/provd/consumer.py)
+ * install, load and configure every plugin from the URL it prints.
  *   npm run demo             run once and exit
- *   npm run demo -- --serve  keep serving the repository afterwards
+ *   npm run demo -- --serve  keep the server running afterwards (Ctrl-C stops it)
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveFolder } from '../packages/provd-nx/test/http';
+import { provdConsumerPath, runProvdConsumer } from '../packages/provd-nx/test/provd-consumer';
+import { createServer } from '../packages/provd-repo/src/server';
+import { parseTokens } from '../packages/provd-repo/src/tokens';
+import { TOKEN_ENV } from '../packages/provd-repo/src/domain';
 
 const root = join(__dirname, '..');
 const nx = join(root, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
+const repository = join(root, 'dist', 'repository');
+const PREFIX = '/plugins/2';
 
-function step(title: string, args: string[]): void {
+/** Asynchronously: the server answering nx's uploads runs in this very process. */
+function step(title: string, args: string[], env: Record<string, string>): Promise<void> {
   console.log(`\n== ${title}: nx ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [nx, ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_TUI: 'false' } });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [nx, ...args], { cwd: root, stdio: 'inherit', env: { ...process.env, NX_TUI: 'false', ...env } });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nx ${args.join(' ')} exited ${code}`))));
+  });
 }
 
-async function main() {
-  step('version, build and publish every plugin to the testing channel', ['run-many', '-t', 'publish', '--outputStyle=static']);
-  step('verify the testing channel', ['run', 'provd-repository:verify']);
-  const server = await serveFolder(join(root, 'dist', 'repository'));
-  const dest = mkdtempSync(join(tmpdir(), 'provd-demo-'));
+async function main(): Promise<void> {
+  provdConsumerPath(); // fail before building when the real provd client is missing
+  await mkdir(repository, { recursive: true });
+  // a one-off token, good for this run only, never written anywhere
+  const token = randomBytes(24).toString('hex');
+  const app = await createServer({
+    root: repository,
+    prefixes: [PREFIX],
+    tokens: parseTokens(`${token} *`, 'demo token'),
+    // the uploads show; provd's downloads would drown the rest
+    log: (line) => !/^\S+ (GET|HEAD) /.test(line) && console.log(line),
+  });
+  const base = `${await app.listen({ port: 0, host: '127.0.0.1' })}${PREFIX}`;
+  console.log(`provd-repo: serving ${repository} at ${base}/<channel>/`);
   try {
-    console.log(`\n== install from ${server.url}/testing as provd does`);
-    const installed = await new Promise<string>((resolve, reject) =>
-      execFile('python3', [join(root, 'packages/provd-nx/test/provd_install.py'), `${server.url}/testing`, dest], (e, out) => (e ? reject(e) : resolve(out)))
-    );
-    for (const [id, version] of Object.entries(JSON.parse(installed))) console.log(`  installed ${id} ${version}`);
+    const env = { PROVD_REPOSITORY: base, [TOKEN_ENV]: token };
+    await step(`version, build and publish every plugin to ${base}/testing/`, ['run-many', '-t', 'publish', '--outputStyle=static'], env);
+    await step('verify the testing channel over HTTP', ['run', 'provd-repository:verify', '--outputStyle=static'], { PROVD_REPOSITORY: base });
+    console.log(`\n== install, load and configure every plugin of ${base}/testing/ with the real provd`);
+    const r = await runProvdConsumer(`${base}/testing/`);
+    if (r.code !== 0) {
+      process.stdout.write(r.stdout + r.stderr);
+      throw new Error('the real provd failed on the testing channel');
+    }
+    console.log(r.lastLine);
+    console.log(`\nGive provd this URL: ${base}/testing/  (a browser shows the channel there, and every channel at ${base}/)`);
     if (process.argv.includes('--serve')) {
-      console.log(`\nServing ${join(root, 'dist', 'repository')} at ${server.url}/ (testing/, stable/, archive/); Ctrl-C to stop.`);
-      await new Promise(() => undefined);
+      console.log(`Serving ${repository} (testing/, stable/, archive/); Ctrl-C to stop.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
     }
   } finally {
-    rmSync(dest, { recursive: true, force: true });
-    await server.close();
+    await app.close();
   }
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(`demo: ${(e as Error).message}`);
   process.exit(1);
 });

@@ -4,9 +4,9 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPackage, sha1File } from '../src/lib/package';
+import { TestWorkspace, createWorkspace, REPO_ROOT } from './workspace';
 import { familyFiles, pluginInfo } from './collection';
-import { createWorkspace, REPO_ROOT, TestWorkspace } from './workspace';
+import { readPackage, sha1File } from '../src/package/read';
 
 type Snapshot = Record<string, string>;
 

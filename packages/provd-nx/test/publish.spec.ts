@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPackage } from '../src/lib/package';
+import { TestWorkspace, createWorkspace } from './workspace';
 import { serveFolder } from './http';
+import { runProvdConsumer } from './provd-consumer';
 import { familyFiles } from './collection';
-import { createWorkspace, TestWorkspace } from './workspace';
+import { readPackage } from '../src/package/read';
 
 const run = promisify(execFile);
 /** the models whose package holds common/common.py (10.1.54 copies common/ too, but common_c/common.py overlays it) */
@@ -145,17 +146,20 @@ describe('version and publish: nx affected -t publish', () => {
     ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
   });
 
-  it('the channel verifies clean, and provd installs every plugin from it over HTTP', async () => {
+  it('the channel verifies clean, and the real provd installs, loads and configures every plugin from it over HTTP', async () => {
     ws.nxOk(['run', 'provd-repository:verify']);
     const server = await serveFolder(ws.path('dist/repository'));
-    const dest = mkdtempSync(join(tmpdir(), 'provd-install-'));
+    const report = join(mkdtempSync(join(tmpdir(), 'provd-consumer-')), 'report.json');
     try {
-      const { stdout } = await run('python3', [join(__dirname, 'provd_install.py'), `${server.url}/testing`, dest]);
-      expect(JSON.parse(stdout)).toEqual(versions());
-      expect(readdirSync(dest).sort()).toEqual(Object.keys(versions()).sort());
+      const r = await runProvdConsumer(`${server.url}/testing/`, ['--json', report]);
+      expect(r.lastLine, r.stdout + r.stderr).toBe('provd-consumer: 11 plugins installed, 0 failed');
+      expect(r.code).toBe(0);
+      // what provd installed is what the channel lists, version for version
+      const installed = JSON.parse(readFileSync(report, 'utf8')).plugins.map((p: any) => [p.plugin_id, p.steps.installed_version]);
+      expect(Object.fromEntries(installed)).toEqual(versions());
     } finally {
       await server.close();
-      rmSync(dest, { recursive: true, force: true });
+      rmSync(dirname(report), { recursive: true, force: true });
     }
   });
 });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPackage } from '../src/lib/package';
+import { readPackage } from '../src/package/read';
 import { createWorkspace, TestWorkspace } from './workspace';
 
 import { REPO_ROOT } from './workspace';
@@ -167,7 +167,7 @@ describe('promote, rollback and status through nx', () => {
 
   it('family targets pass their options on: publish --channel=stable --repository=<other> goes there', () => {
     const other = ws.path('other-repository');
-    const r = ws.nxOk(['run', 'xivo-cisco-spa:publish', '--channel=stable', `--repository=${other}`, '--outputStyle=static']);
+    const r = ws.nxOk(['run', 'xivo-cisco-spa:publish', '--channel=stable', `--repository=${other}`, '--create-repository', '--outputStyle=static']);
     expect(r.output).toMatch(/published \(stable\)/);
     expect(Object.keys(JSON.parse(readFileSync(join(other, 'stable', 'plugins.db'), 'utf8'))).sort()).toEqual(SPA);
     expect(existsSync(join(other, 'testing'))).toBe(false);

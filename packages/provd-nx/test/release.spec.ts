@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { familyFiles } from './collection';
 import { createWorkspace } from './workspace';
+import { familyFiles } from './collection';
 
 const RELEASE = {
   projects: ['tag:type:model'],

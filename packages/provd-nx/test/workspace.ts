@@ -8,7 +8,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..');
+import { REPO_ROOT } from './temp';
+
+export { REPO_ROOT };
 const NX_BIN = join(REPO_ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js');
 
 export interface RunResult {

@@ -1,18 +1,19 @@
 # -*- coding: utf-8 -*-
 
-# Plugin entry point, exec'd by provd with execfile_ and friends injected.
+# Plugin entry point: provd execs this file with execfile_ injected and
+# instantiates the class whose IS_PLUGIN is true.
 
 common_globals = {}
 execfile_('common.py', common_globals)
 
 MODELS = ['SPA941', 'SPA942']
-VERSION = '7.5.5'
+MODEL_VERSION = {model: '7.5.5' for model in MODELS}
 
 
 class CiscoPlugin(common_globals['BaseCiscoPlugin']):
     IS_PLUGIN = True
 
-    _MODELS = MODELS
-    _VERSION = VERSION
+    # bootstrap files the phones ask for first (spa941.cfg, ...)
+    _COMMON_FILENAMES = [model.lower() + '.cfg' for model in MODEL_VERSION]
 
-    pg_associator = common_globals['BaseCiscoPgAssociator'](MODELS, VERSION)
+    pg_associator = common_globals['BaseCiscoPgAssociator'](MODEL_VERSION)

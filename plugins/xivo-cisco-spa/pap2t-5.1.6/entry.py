@@ -1,22 +1,22 @@
 # -*- coding: utf-8 -*-
 
-# Plugin entry point, exec'd by provd with execfile_ and friends injected.
+# Plugin entry point: provd execs this file with execfile_ injected and
+# instantiates the class whose IS_PLUGIN is true.
 
 common_globals = {}
 execfile_('common.py', common_globals)
 
 MODELS = ['PAP2T']
-VERSION = '5.1.6'
+MODEL_VERSION = {model: '5.1.6' for model in MODELS}
 
 
 class CiscoPlugin(common_globals['BaseCiscoPlugin']):
     IS_PLUGIN = True
 
-    _MODELS = MODELS
-    _VERSION = VERSION
-
-    pg_associator = common_globals['BaseCiscoPgAssociator'](MODELS, VERSION)
+    # the PAP2T asks for init.cfg first, then an upper-case profile name
+    _COMMON_FILENAMES = ['init.cfg']
 
     def _dev_specific_filename(self, device):
-        # PAP2T devices ask for an upper-case file name
-        return 'PAP%s.xml' % device['mac'].replace(':', '').upper()
+        return 'PAP%s.xml' % common_globals['format_mac'](device['mac'], separator='', uppercase=True)
+
+    pg_associator = common_globals['BaseCiscoPgAssociator'](MODEL_VERSION)

@@ -10,14 +10,14 @@ import type { ProjectGraphProjectNode, Tree } from '@nx/devkit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
-import { buildModel } from '../lib/build';
-import type { ModelMetadata, ProvdMetadata } from '../lib/metadata';
-import { PLUGIN_NAME } from '../lib/names';
-import { normalizeOptions, type ProvdPluginOptions } from '../lib/options';
-import { parsePluginInfo, PLUGIN_INFO } from '../lib/plugin-info';
-import { describeState, digestCacheDir, needsBump, releaseState } from '../lib/release-state';
-import { openRepository, repositoryLocation } from '../lib/repository';
-import { planVersion } from '../lib/version';
+import { buildModel } from '../model/build';
+import type { Model, ProvdMetadata } from '../model/model';
+import { PLUGIN_NAME } from '../utils/names';
+import { normalizeOptions, type ProvdPluginOptions } from '../utils/options';
+import { parsePluginInfo, PLUGIN_INFO } from '../model/plugin-info';
+import { describeState, digestCacheDir, needsBump, releaseState } from '../version/release-state';
+import { openRepository, repositoryLocation } from '../repository/open';
+import { planVersion } from '../version/version';
 
 interface PlannedGroup {
   versionPlans?: unknown;
@@ -46,7 +46,7 @@ export async function planReleasedBump(group: PlannedGroup, node: ProjectGraphPr
 }
 
 /** Why the model needs a bump, or null. */
-async function bumpReason(model: ModelMetadata, tree: Tree): Promise<string | null> {
+async function bumpReason(model: Model, tree: Tree): Promise<string | null> {
   const root = tree.root;
   const nxJson = JSON.parse(tree.read('nx.json', 'utf-8') ?? '{}');
   const entry = (nxJson.plugins ?? []).find((p: unknown) => (typeof p === 'string' ? p : (p as { plugin?: string }).plugin) === PLUGIN_NAME);

@@ -11,9 +11,10 @@
 import type { ProjectGraph, ProjectGraphDependency, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { VersionActions } from 'nx/release';
-import { parseIndex, INDEX_FILE } from '../lib/channel';
-import { parsePluginInfo, PLUGIN_INFO, withVersion } from '../lib/plugin-info';
-import { openRepository, repositoryLocation } from '../lib/repository';
+import { openRepository, repositoryLocation } from '../repository/open';
+import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
+import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
+import { isKeywordBump, isVersion, nextVersion } from '../version/provd-version';
 import { planReleasedBump } from './released-bump';
 
 export default class PluginInfoVersionActions extends VersionActions {
@@ -69,6 +70,27 @@ export default class PluginInfoVersionActions extends VersionActions {
     if (text === null) throw new Error(`${this.manifestPath}: missing`);
     tree.write(this.manifestPath, withVersion(text, newVersion, this.manifestPath));
     return [`✍️  New version ${newVersion} written to ${this.manifestPath}`];
+  }
+
+  /**
+   * provd versions keep their shape (0.2 -> 0.3, see provd-version.ts); Nx's default is
+   * semver-only. Other keywords (prerelease, premajor...) stay with Nx.
+   */
+  async calculateNewVersion(
+    currentVersion: string | null,
+    newVersionInput: string,
+    newVersionInputReason: string,
+    newVersionInputReasonData: Record<string, unknown>,
+    preid: string
+  ): Promise<{ newVersion: string; logText: string }> {
+    if (currentVersion !== null && isKeywordBump(newVersionInput)) {
+      const newVersion = nextVersion(currentVersion, newVersionInput, this.manifestPath);
+      return { newVersion, logText: `❓ Applied ${newVersionInput} bump to get new version ${newVersion}` };
+    }
+    if (!isKeywordBump(newVersionInput) && isVersion(newVersionInput)) {
+      return { newVersion: newVersionInput, logText: `❓ Applied explicit version ${newVersionInput}` };
+    }
+    return super.calculateNewVersion(currentVersion, newVersionInput, newVersionInputReason, newVersionInputReasonData, preid);
   }
 
   /** plugin-info records no dependency versions. */

@@ -3,7 +3,7 @@
   <Provision_Enable>Yes</Provision_Enable>
   <Resync_On_Reset>Yes</Resync_On_Reset>
   <Resync_Periodic>86400</Resync_Periodic>
-  <Profile_Rule>tftp://{{ ip }}/spa$MA.xml</Profile_Rule>
+  <Profile_Rule>http://{{ ip }}:{{ http_port }}/spa$MA.xml</Profile_Rule>
 
   <Primary_NTP_Server>{{ ntp_ip }}</Primary_NTP_Server>
   <Time_Zone>{{ timezone }}</Time_Zone>

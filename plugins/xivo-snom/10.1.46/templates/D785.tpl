@@ -1,7 +1,7 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!-- snom D785 settings merged into base.tpl by the plugin -->
-<settings>
-  <phone-settings e="2">
+{% extends 'base.tpl' %}
+
+{% block model_specific %}
+    <!-- snom D785 specific settings -->
     <led_off_on_idle perm="R">on</led_off_on_idle>
     <color_scheme perm="R">dark</color_scheme>
     <firmware_status perm="R">tftp://{{ ip }}/firmware/snomD785-10.1.46.htm</firmware_status>
@@ -17,5 +17,4 @@
     <alert_internal_ring_sound perm="R">Ringer1</alert_internal_ring_sound>
     <alert_external_ring_sound perm="R">Ringer2</alert_external_ring_sound>
     <dkey_hold perm="R">keyevent F_R</dkey_hold>
-  </phone-settings>
-</settings>
+{% endblock %}

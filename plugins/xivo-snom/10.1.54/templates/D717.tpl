@@ -1,7 +1,7 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!-- snom D717 settings merged into base.tpl by the plugin -->
-<settings>
-  <phone-settings e="2">
+{% extends 'base.tpl' %}
+
+{% block model_specific %}
+    <!-- snom D717 specific settings -->
     <led_off_on_idle perm="R">off</led_off_on_idle>
     <firmware_status perm="R">tftp://{{ ip }}/firmware/snomD717-10.1.54.htm</firmware_status>
     <dkey_retrieve perm="R">speed {{ exten_voicemail }}</dkey_retrieve>
@@ -16,5 +16,4 @@
     <alert_internal_ring_sound perm="R">Ringer1</alert_internal_ring_sound>
     <alert_external_ring_sound perm="R">Ringer2</alert_external_ring_sound>
     <dkey_hold perm="R">keyevent F_R</dkey_hold>
-  </phone-settings>
-</settings>
+{% endblock %}

@@ -4,7 +4,7 @@
   <phone-settings e="2">
     <update_policy perm="R">auto_update</update_policy>
     <firmware_status perm="R">tftp://{{ ip }}/firmware/snom{{ model }}-@FIRMWARE@.htm</firmware_status>
-    <setting_server perm="R">tftp://{{ ip }}/snom{{ model }}-{mac}.htm</setting_server>
+    <setting_server perm="R">http://{{ ip }}:{{ http_port }}/snom{{ model }}-{mac}.htm</setting_server>
     <language perm="R">{{ language }}</language>
     <web_language perm="R">{{ language }}</web_language>
     <timezone perm="R">{{ timezone }}</timezone>

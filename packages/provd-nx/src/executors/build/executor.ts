@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
-import { buildModel } from '../../lib/build';
-import { modelOf, pluginIds, pluginOptions } from '../../lib/context';
-import { batchExecutor, executor, TaskBody } from '../../lib/task';
+import { buildModel } from '../../model/build';
+import { modelOf, pluginIds, pluginOptions } from '../../utils/context';
+import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { BuildExecutorSchema } from './schema';
 
 const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {

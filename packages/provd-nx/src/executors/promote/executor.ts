@@ -1,10 +1,11 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { isDryRun, repositoryOf } from '../../lib/context';
-import { orphans } from '../../lib/orphans';
-import { formatPromoteTable, promote } from '../../lib/promote';
-import { releaseScope } from '../../lib/release-scope';
-import type { ChannelName } from '../../lib/repository';
-import { recordRun } from '../../lib/run-log';
+import { provdEnv } from '../../utils/env';
+import { isDryRun, repositoryOf } from '../../utils/context';
+import { orphans } from '../../channel/orphans';
+import { formatPromoteTable, promote } from '../../channel/promote';
+import { releaseScope } from '../../utils/release-scope';
+import type { ChannelName } from '../../repository/backend';
+import { recordRun } from '../../utils/run-log';
 import type { PromoteExecutorSchema } from './schema';
 
 /** One task for a whole family (one plan table), or for one model. */
@@ -14,7 +15,7 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
   const toName = (options.to ?? 'stable') as ChannelName;
   const dryRun = isDryRun(options.dryRun);
   // nx keeps `--version` to itself; our preTasksExecution hook hands it over
-  const version = options.version || process.env.PROVD_RESTORE_VERSION || undefined;
+  const version = options.version || provdEnv('restoreVersion') || undefined;
   try {
     if (fromName === toName) throw new Error(`--from and --to are both ${toName}`);
     if (toName === 'archive') throw new Error('--to archive: the archive is filled by promote and publish, never promoted to');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { familyFiles } from '../../../test/collection';
 import { createWorkspace, TestWorkspace } from '../../../test/workspace';
@@ -31,13 +31,13 @@ describe('publish executor', () => {
   it('publishes to the repository given as option, then finds it already published; dry-run writes nothing', async () => {
     await quietly(() => buildExecutor({}, ws.executorContext('fam-1.0', 'build')));
     const repo = ws.path('elsewhere');
-    const dry = await quietly(() => publishExecutor({ repository: repo, dryRun: true }, ws.executorContext('fam-1.0', 'publish')));
+    const dry = await quietly(() => publishExecutor({ repository: repo, dryRun: true, createRepository: true }, ws.executorContext('fam-1.0', 'publish')));
     expect(dry.out).toMatch(/fam-1\.0 1\.0\.0: published \(dry run\)/);
     expect(() => readFileSync(`${repo}/testing/plugins.db`)).toThrow();
-    const first = await quietly(() => publishExecutor({ repository: repo }, ws.executorContext('fam-1.0', 'publish')));
+    const first = await quietly(() => publishExecutor({ repository: repo, createRepository: true }, ws.executorContext('fam-1.0', 'publish')));
     expect(first.result.success).toBe(true);
     expect(JSON.parse(readFileSync(`${repo}/testing/plugins.db`, 'utf8'))['fam-1.0'].version).toBe('1.0.0');
-    const again = await quietly(() => publishExecutor({ repository: repo }, ws.executorContext('fam-1.0', 'publish')));
+    const again = await quietly(() => publishExecutor({ repository: repo, createRepository: true }, ws.executorContext('fam-1.0', 'publish')));
     expect(again.out).toMatch(/fam-1\.0 1\.0\.0: already-published/);
   });
 
@@ -45,6 +45,7 @@ describe('publish executor', () => {
     const repo = ws.path('from-env');
     process.env.PROVD_REPOSITORY = repo;
     try {
+      mkdirSync(repo, { recursive: true }); // an existing repository: PROVD_REPOSITORY never creates one
       const r = await quietly(() => publishExecutor({}, ws.executorContext('fam-1.0', 'publish')));
       expect(r.result.success).toBe(true);
       expect(JSON.parse(readFileSync(`${repo}/testing/plugins.db`, 'utf8'))['fam-1.0'].filename).toBe('fam-1.0-1.0.0.tar.bz2');

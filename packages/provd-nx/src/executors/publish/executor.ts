@@ -1,58 +1,41 @@
-import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { publishPackage, readIndex, readPackageOnce } from '../../lib/channel';
-import { orphans } from '../../lib/orphans';
-import { removeEntries } from '../../lib/promote';
-import { releaseScope } from '../../lib/release-scope';
-import type { ChannelBackend } from '../../lib/repository';
-import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../lib/context';
-import { packageFileName } from '../../lib/package';
-import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
-import { plannedVersion, recordRun } from '../../lib/run-log';
-import { batchExecutor, executor, TaskBody } from '../../lib/task';
+import { publishModel } from '../../model/publish';
+import { modelVersion } from '../../model/model';
+import { readIndex } from '../../channel/plugins-db';
+import { orphans } from '../../channel/orphans';
+import { removeEntries } from '../../channel/promote';
+import type { ChannelBackend } from '../../repository/backend';
+import { fixCommand } from '../../version/bump-commit';
+import { releaseScope } from '../../utils/release-scope';
+import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
+import { plannedVersion, recordRun } from '../../utils/run-log';
+import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { PublishExecutorSchema } from './schema';
-import { fixCommand } from '../../lib/bump-commit';
 
 const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
-  const { distDir } = pluginOptions(context);
-  const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
+  const channelName = options.channel ?? 'testing';
   try {
-    const { version } = readPluginInfo(join(context.root, infoFile), infoFile);
     const dryRun = isDryRun(options.dryRun);
     const planned = dryRun ? plannedVersion(model.pluginId) : undefined;
     if (planned) {
       // the dry-run version task did not write its bump: nothing built matches it yet
-      out.log(`${model.pluginId} ${planned}: would be published (dry run, after the bump from ${version})`);
-      recordRun({ task: 'publish', pluginId: model.pluginId, to: planned, status: 'would be published', detail: options.channel ?? 'testing' });
+      out.log(`${model.pluginId} ${planned}: would be published (dry run, after the bump from ${modelVersion(context.root, model)})`);
+      recordRun({ task: 'publish', pluginId: model.pluginId, to: planned, status: 'would be published', detail: channelName });
       return true;
     }
-    const packageFile = join(context.root, distDir, 'packages', packageFileName(model.pluginId, version));
-    if (!existsSync(packageFile)) {
-      throw new Error(`${posix.join(distDir, 'packages', packageFileName(model.pluginId, version))} does not exist: build ${model.pluginId} first`);
-    }
-    // What provd will read is the plugin-info inside the package (parsed once: publish checks it again).
-    const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
-    if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
-    const repository = repositoryOf(options.repository, context);
-    const channelName = options.channel ?? 'testing';
-    const outcome = await publishPackage(
-      repository.channel(channelName),
-      { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') },
-      { archive: repository.channel('archive'), dryRun, log: (line) => out.log(`  ${line}`) }
-    );
+    const repository = repositoryOf(options.repository, context, { create: options.createRepository });
+    const outcome = await publishModel(context.root, model, pluginOptions(context).distDir, repository.channel(channelName), {
+      archive: repository.channel('archive'),
+      dryRun,
+      log: (line) => out.log(`  ${line}`),
+    });
     const say = outcome.status === 'refused' ? out.error : out.log;
     // a forgotten bump: say the command that fixes it
-    const fix = outcome.status === 'refused' && outcome.previous === version ? `; fix: ${fixCommand(model.pluginId)} (or npx nx run-many -t publish)` : '';
-    say(`${model.pluginId} ${version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}${fix}`);
-    recordRun({
-      task: 'publish',
-      pluginId: model.pluginId,
-      to: version,
-      status: (outcome.dryRun ? 'would be ' : '') + outcome.status.replace('-', ' '),
-      detail: channelName,
-    });
+    const fix = outcome.status === 'refused' && outcome.previous === outcome.version ? `; fix: ${fixCommand(model.pluginId)} (or npx nx run-many -t publish)` : '';
+    say(`${model.pluginId} ${outcome.version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}${fix}`);
+    const status = (outcome.dryRun ? 'would be ' : '') + outcome.status.replace('-', ' ');
+    recordRun({ task: 'publish', pluginId: model.pluginId, to: outcome.version, status, detail: channelName });
     await familyOrphans(context, model.family, repository.channel(channelName), repository.channel('archive'), channelName, !!options.prune && !dryRun);
     return outcome.status !== 'refused';
   } catch (e) {

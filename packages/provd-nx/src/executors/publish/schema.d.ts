@@ -4,4 +4,5 @@ export interface PublishExecutorSchema {
   dryRun?: boolean;
   commit?: boolean;
   prune?: boolean;
+  createRepository?: boolean;
 }

@@ -1,14 +1,14 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { pluginOptions, repositoryOf } from '../../lib/context';
-import type { ProvdMetadata } from '../../lib/metadata';
-import { orphans } from '../../lib/orphans';
-import { packageFileName } from '../../lib/package';
-import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
-import { releaseScope } from '../../lib/release-scope';
-import { digestCacheDir } from '../../lib/release-state';
-import { collectStatus, formatStatusTable, type StatusModel } from '../../lib/status';
+import { pluginOptions, repositoryOf } from '../../utils/context';
+import type { ProvdMetadata } from '../../model/model';
+import { orphans } from '../../channel/orphans';
+import { packageFileName } from '../../package/naming';
+import { PLUGIN_INFO, readPluginInfo } from '../../model/plugin-info';
+import { releaseScope } from '../../utils/release-scope';
+import { digestCacheDir } from '../../version/release-state';
+import { collectStatus, formatStatusTable, type StatusModel } from '../../channel/status';
 import type { StatusExecutorSchema } from './schema';
 
 export default async function statusExecutor(options: StatusExecutorSchema, context: ExecutorContext) {

@@ -1,16 +1,20 @@
-import type { ExecutorContext } from '@nx/devkit';
-import { formatProblem, verifyChannel } from '../../lib/channel';
-import { repositoryOf } from '../../lib/context';
+import { formatProblem, verifyArchive, verifyChannel } from '../../channel/verify';
+import { pluginIds, repositoryOf } from '../../utils/context';
+import { executor, TaskBody } from '../../utils/task';
 import type { VerifyExecutorSchema } from './schema';
 
-export default async function verifyExecutor(options: VerifyExecutorSchema, context: ExecutorContext) {
-  const channel = repositoryOf(options.repository, context).channel(options.channel ?? 'testing');
-  const problems = await verifyChannel(channel);
+const verify: TaskBody<VerifyExecutorSchema> = async (options, context, out) => {
+  const name = options.channel ?? 'testing';
+  const channel = repositoryOf(options.repository, context).channel(name);
+  // the archive has no index by design: its packages are checked one by one
+  const problems = name === 'archive' ? await verifyArchive(channel, pluginIds(context)) : await verifyChannel(channel);
   if (problems.length === 0) {
-    console.log(`${channel.location}: clean`);
-    return { success: true };
+    out.log(`${channel.location}: clean`);
+    return true;
   }
-  console.error(`${channel.location}: ${problems.length} problem(s)`);
-  for (const p of problems) console.error(`  ${formatProblem(p)}`);
-  return { success: false };
-}
+  out.error(`${channel.location}: ${problems.length} problem(s)`);
+  for (const p of problems) out.error(`  ${formatProblem(p)}`);
+  return false;
+};
+
+export default executor(verify);

@@ -51,7 +51,7 @@ describe('version executor, git-base rule (the offline fallback)', () => {
     ws.git('checkout', '--', '.');
     expect(await run({ base: 'HEAD', bump: 'huge' })).toMatchObject({ success: true, out: 'fam-1.0: 1.0.0 (unchanged since HEAD)' });
     ws.append('plugins/fam/1.0/entry.py', '# x\n');
-    expect(await run({ base: 'HEAD', bump: 'huge' })).toMatchObject({ success: false, out: expect.stringMatching(/^error: --bump must be patch, minor, major or a semver version, not 'huge'/) });
+    expect(await run({ base: 'HEAD', bump: 'huge' })).toMatchObject({ success: false, out: expect.stringMatching(/^error: --bump must be patch, minor, major or a dotted numeric version \(e\.g\. 0\.3, 1\.2\.3\.4\), not 'huge'/) });
     expect(await run({ base: 'no-such-branch' })).toMatchObject({ success: false, out: expect.stringMatching(/the version base 'no-such-branch' is not a git revision here/) });
     ws.git('checkout', '--', '.');
   });

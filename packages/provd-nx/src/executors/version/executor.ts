@@ -1,27 +1,27 @@
 import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import { valid } from 'semver';
-import { buildModel } from '../../lib/build';
-import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../lib/context';
-import type { ModelMetadata } from '../../lib/metadata';
-import { packageFileName } from '../../lib/package';
-import { PLUGIN_INFO, readPluginInfo } from '../../lib/plugin-info';
-import { describeState, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../lib/release-state';
-import { recordRun } from '../../lib/run-log';
-import { fixCommand } from '../../lib/bump-commit';
-import { batchExecutor, executor, TaskBody, TaskOutput } from '../../lib/task';
-import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../lib/version';
-import type { VersionExecutorSchema } from './schema';
+import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
+import { buildModel } from '../../model/build';
+import { type Model, pluginInfoPath } from '../../model/model';
+import { packageFileName } from '../../package/naming';
+import { readPluginInfo } from '../../model/plugin-info';
+import { describeState, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
+import { fixCommand } from '../../version/bump-commit';
+import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../version/version';
+import { isKeywordBump, isVersion } from '../../version/provd-version';
+import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../utils/context';
+import { recordRun } from '../../utils/run-log';
+import { batchExecutor, executor, TaskBody, TaskOutput } from '../../utils/task';
+import type { VersionExecutorSchema } from './schema';
 
 const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
-  const file = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
+  const file = pluginInfoPath(model);
   const bump = bumpOf(options.bump);
   try {
     const current = readPluginInfo(join(context.root, file), file).version;
     // an exact version is a decision, not a reaction to changes: the git rule applies it
-    if (options.rule === 'git' || valid(bump)) return await gitRule(options, context, out, model, bump);
+    if (options.rule === 'git' || (!isKeywordBump(bump) && isVersion(bump))) return await gitRule(options, context, out, model, bump);
     const channelName = options.channel ?? 'testing';
     let state: ReleaseState;
     const builtPackage = await currentPackage(context, model, current);
@@ -54,7 +54,7 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
 };
 
 /** The package of the current sources: built by the build task this depends on, or now. */
-async function currentPackage(context: ExecutorContext, model: ModelMetadata, current: string): Promise<string> {
+async function currentPackage(context: ExecutorContext, model: Model, current: string): Promise<string> {
   const { distDir } = pluginOptions(context);
   const file = join(context.root, distDir, 'packages', packageFileName(model.pluginId, current));
   if (existsSync(file)) return file;
@@ -62,7 +62,7 @@ async function currentPackage(context: ExecutorContext, model: ModelMetadata, cu
 }
 
 /** Write the bump and rebuild, so dist/ holds the package publish will release. */
-async function applyBump(context: ExecutorContext, out: TaskOutput, model: ModelMetadata, plan: VersionPlan, dry: boolean, what: string, commit?: boolean): Promise<boolean> {
+async function applyBump(context: ExecutorContext, out: TaskOutput, model: Model, plan: VersionPlan, dry: boolean, what: string, commit?: boolean): Promise<boolean> {
   if (!dry) {
     applyVersion(context.root, plan);
     await buildModel(context.root, model, pluginOptions(context).distDir, pluginIds(context));
@@ -73,7 +73,7 @@ async function applyBump(context: ExecutorContext, out: TaskOutput, model: Model
 }
 
 /** The offline rule: bump when the model's inputs changed since the git base and its version has not moved. */
-async function gitRule(options: VersionExecutorSchema, context: ExecutorContext, out: TaskOutput, model: ModelMetadata, bump: string): Promise<boolean> {
+async function gitRule(options: VersionExecutorSchema, context: ExecutorContext, out: TaskOutput, model: Model, bump: string): Promise<boolean> {
   const base = versionBase(options.base, context);
   const plan = planVersion(context.root, model, base, bump);
   const what = plan.changed.length ? ` (${plan.changed.length} file(s) changed since ${base}: ${plan.changed.slice(0, 3).join(', ')}${plan.changed.length > 3 ? ', ...' : ''})` : '';

@@ -1,5 +1,5 @@
 export interface VersionExecutorSchema {
-  bump?: string;
+  bump?: string | number;
   base?: string;
   check?: boolean;
   dryRun?: boolean;

@@ -1,0 +1,3 @@
+export interface FailExecutorSchema {
+  message: string;
+}

@@ -1,0 +1,4 @@
+export interface InitRepositoryExecutorSchema {
+  repository?: string;
+  dryRun?: boolean;
+}

@@ -1,0 +1,111 @@
+import { existsSync, promises as fsp, realpathSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { PLUGIN_INFO } from './plugin-info';
+import { runRsyncCopy } from '../rsync/receiver';
+import { buildTargetWithPython } from '../recipe/recipe';
+import { isWithin } from '../recipe/family';
+import { Model, modelVersion, pluginInfoPath } from './model';
+import { packageFileName, packageFileVersion } from '../package/naming';
+import { createPackage } from '../package/create';
+
+/** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
+export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];
+
+export interface BuiltModel {
+  pluginId: string;
+  version: string;
+  pluginDir: string;
+  packageFile: string;
+  size: number;
+  sha1: string;
+  replay: 'native' | 'python';
+}
+
+export class BuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+/** Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/. */
+export async function buildModel(
+  workspaceRoot: string,
+  model: Model,
+  distDir: string,
+  /** every plugin id of the workspace: tells `x-3.3.1-1.0.0.tar.bz2` (id x-3.3.1) from a package of id `x` */
+  knownIds: Iterable<string> = []
+): Promise<BuiltModel> {
+  const familyDir = join(workspaceRoot, model.familyRoot);
+  const realFamily = realpathSync(familyDir);
+  const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
+  const infoFile = pluginInfoPath(model);
+  const version = modelVersion(workspaceRoot, model);
+
+  const pluginsDir = join(workspaceRoot, distDir, 'plugins');
+  const packagesDir = join(workspaceRoot, distDir, 'packages');
+  await fsp.mkdir(pluginsDir, { recursive: true });
+  await fsp.mkdir(packagesDir, { recursive: true });
+  const finalDir = join(pluginsDir, model.pluginId);
+  // Built beside its final place, then renamed: a failed build leaves nothing behind.
+  const work = await fsp.mkdtemp(join(pluginsDir, `.${model.pluginId}.`));
+  const out = join(work, model.pluginId);
+  try {
+    if (model.replay === 'native') {
+      await fsp.mkdir(out);
+      const guard = (source: string) => {
+        const real = existsSync(source) ? realpathSync(source) : source;
+        if (!isWithin(real, realFamily)) {
+          throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+        }
+      };
+      for (const { copy } of model.steps) {
+        const dest = resolve(out, copy.dest);
+        if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
+        try {
+          // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
+          // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
+          await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
+        } catch (e) {
+          if (e instanceof BuildError) throw e;
+          throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
+        }
+      }
+      if (model.stdDirs) for (const d of STD_DIRS) await fsp.mkdir(join(out, d), { recursive: true });
+    } else {
+      const result = await buildTargetWithPython(familyDir, model.targetId, out);
+      if (result.error) {
+        const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
+        throw new BuildError(`${where}: ${result.error.message}${stderr}`);
+      }
+    }
+    if (!existsSync(join(out, PLUGIN_INFO))) {
+      throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
+    }
+    await fsp.rm(finalDir, { recursive: true, force: true });
+    await fsp.rename(out, finalDir);
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+
+  const fileName = packageFileName(model.pluginId, version);
+  await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
+  const pkg = await createPackage(finalDir, model.pluginId, join(packagesDir, fileName));
+  return {
+    pluginId: model.pluginId,
+    version: version,
+    pluginDir: finalDir,
+    packageFile: pkg.file,
+    size: pkg.size,
+    sha1: pkg.sha1,
+    replay: model.replay,
+  };
+}
+
+/** Packages of older versions of this id left in dist/packages would be published by mistake. */
+async function removeStalePackages(packagesDir: string, pluginId: string, keep: string, knownIds: Iterable<string>): Promise<void> {
+  const ids = [...knownIds];
+  for (const name of await fsp.readdir(packagesDir)) {
+    if (name !== keep && packageFileVersion(name, pluginId, ids) !== null) await fsp.rm(join(packagesDir, name), { force: true });
+  }
+}

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { readPackageOnce } from '../channel/package-cache';
+import { publishPackage, PublishOptions, PublishOutcome } from '../channel/publish';
+import { packageFileName } from '../package/naming';
+import type { ChannelBackend } from '../repository/backend';
+import { checkVersion } from '../version/provd-version';
+import { type Model, modelVersion, pluginInfoPath } from './model';
+import { PLUGIN_INFO } from './plugin-info';
+
+/**
+ * Publish a model's built package (<distDir>/packages/<id>-<version>.tar.bz2) into `channel`,
+ * with the plugin-info the package itself holds: that is what provd will read.
+ */
+export async function publishModel(
+  workspaceRoot: string,
+  model: Model,
+  distDir: string,
+  channel: ChannelBackend,
+  opts: PublishOptions = {}
+): Promise<PublishOutcome> {
+  const version = modelVersion(workspaceRoot, model);
+  // publishing orders versions (downgrade checks): refuse one we cannot order
+  checkVersion(version, pluginInfoPath(model));
+  const shown = posix.join(distDir, 'packages', packageFileName(model.pluginId, version));
+  const packageFile = join(workspaceRoot, shown);
+  if (!existsSync(packageFile)) throw new Error(`${shown} does not exist: build ${model.pluginId} first`);
+  // parsed once: publishPackage checks the same package again from the cache
+  const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
+  if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
+  return publishPackage(channel, { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') }, opts);
+}

@@ -1,0 +1,140 @@
+/** The plugin tree a package holds: listed, sorted like GNU tar --sort=name, modes normalized, symlinks checked. */
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { decodeName } from '../fs/file-name';
+
+/** Linux gives up path resolution after 40 symlinks; so does the tree check. */
+const MAX_SYMLINK_HOPS = 40;
+
+export interface PackageEntry {
+  /** Relative to the plugin folder, '/'-separated, no trailing slash. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  /** Bytes of content; 0 for directories and symlinks. */
+  size: number;
+  linkTarget?: string;
+}
+
+/**
+ * Byte order of the UTF-8 path components, the order of GNU tar's --sort=name: a
+ * directory comes right before its contents ('a', 'a/z', 'a-b'). Independent of
+ * locale and of JS's UTF-16 string order. Mapping '/' to NUL, which no name can
+ * contain, makes a plain byte comparison do exactly that.
+ */
+export function comparePaths(a: string, b: string): number {
+  const key = (p: string) => Buffer.from(p.replaceAll('/', '\0'), 'utf8');
+  return Buffer.compare(key(a), key(b));
+}
+
+/** Modes that do not depend on umask or checkout: only "is any x bit set" survives. */
+export function normalizeMode(type: PackageEntry['type'], statMode: number): number {
+  if (type === 'directory') return 0o755;
+  if (type === 'symlink') return 0o777;
+  return statMode & 0o111 ? 0o755 : 0o644;
+}
+
+/**
+ * Where a symlink at `linkPath` points inside the tree, following the tree's own
+ * symlinks on the way like the OS would (a purely lexical check can be fooled by
+ * `d/s -> .` plus `d/x -> s/../..`). Returns the resolved relative path ('' for
+ * the plugin folder itself) or null when the target leaves the plugin folder.
+ * A component missing from the tree is taken lexically: the OS would fail there.
+ */
+export function resolveSymlinkInTree(
+  linkPath: string,
+  byPath: ReadonlyMap<string, PackageEntry>,
+): string | null {
+  const link = byPath.get(linkPath);
+  if (!link || link.type !== 'symlink' || link.linkTarget === undefined) {
+    throw new Error(`${linkPath}: not a symlink of the tree`);
+  }
+  let hops = 0;
+  const walk = (dir: string[], target: string, followLast: boolean): string[] | null => {
+    if (target.startsWith('/')) return null;
+    const cur = [...dir];
+    const parts = target.split('/').filter((p) => p !== '' && p !== '.');
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (part === '..') {
+        if (cur.length === 0) return null;
+        cur.pop();
+        continue;
+      }
+      cur.push(part);
+      const entry = byPath.get(cur.join('/'));
+      const isLast = i === parts.length - 1;
+      // The last component is not followed: that symlink is checked on its own.
+      if (entry?.type === 'symlink' && entry.linkTarget !== undefined && (!isLast || followLast)) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new Error(`${linkPath}: too many levels of symbolic links`);
+        }
+        cur.pop();
+        const next = walk(cur, entry.linkTarget, true);
+        if (next === null) return null;
+        cur.splice(0, cur.length, ...next);
+      }
+    }
+    return cur;
+  };
+  const resolved = walk(linkPath.split('/').slice(0, -1), link.linkTarget, false);
+  return resolved === null ? null : resolved.join('/');
+}
+
+/**
+ * Validates the entries (symlinks stay inside the plugin folder) and sorts them.
+ * `describe` turns a relative path into what the error names (the source path).
+ */
+export function sortAndCheckEntries(
+  entries: readonly PackageEntry[],
+  describe: (rel: string) => string = (rel) => rel,
+): PackageEntry[] {
+  const sorted = [...entries].sort((a, b) => comparePaths(a.path, b.path));
+  const byPath = new Map(sorted.map((e) => [e.path, e] as const));
+  for (const e of sorted) {
+    if (e.type !== 'symlink') continue;
+    const target = e.linkTarget ?? '';
+    if (target.startsWith('/')) {
+      throw new Error(`${describe(e.path)}: symlink target ${JSON.stringify(target)} is absolute`);
+    }
+    if (resolveSymlinkInTree(e.path, byPath) === null) {
+      throw new Error(
+        `${describe(e.path)}: symlink target ${JSON.stringify(target)} resolves outside the plugin folder`,
+      );
+    }
+  }
+  return sorted;
+}
+
+
+/**
+ * Every entry under the plugin folder, sorted and checked. A plain walk rather than fast-glob:
+ * names are read as bytes so a name that is not UTF-8 is refused by name instead of mangled.
+ */
+export async function listPluginTree(pluginDir: string): Promise<PackageEntry[]> {
+  const root = path.resolve(pluginDir);
+  if (!(await fsp.stat(root)).isDirectory()) throw new Error(`${root}: plugin folder is not a directory`);
+  const entries: PackageEntry[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const dirAbs = rel ? path.join(root, rel) : root;
+    for (const raw of await fsp.readdir(dirAbs, { encoding: 'buffer' })) {
+      const name = decodeName(raw, path.join(dirAbs, raw.toString('utf8')));
+      const childRel = rel ? `${rel}/${name}` : name;
+      const abs = path.join(root, childRel);
+      const st = await fsp.lstat(abs);
+      if (st.isDirectory()) {
+        entries.push({ path: childRel, type: 'directory', mode: normalizeMode('directory', st.mode), size: 0 });
+        await walk(childRel);
+      } else if (st.isFile()) {
+        entries.push({ path: childRel, type: 'file', mode: normalizeMode('file', st.mode), size: st.size });
+      } else if (st.isSymbolicLink()) {
+        const linkTarget = decodeName(await fsp.readlink(abs, { encoding: 'buffer' }), `${abs} (symlink target)`);
+        entries.push({ path: childRel, type: 'symlink', mode: normalizeMode('symlink', st.mode), size: 0, linkTarget });
+      } else {
+        throw new Error(`${abs}: not a regular file, directory or symlink`);
+      }
+    }
+  };
+  await walk('');
+  return sortAndCheckEntries(entries, (rel) => path.join(root, rel));
+}

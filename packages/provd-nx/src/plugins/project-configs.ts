@@ -1,0 +1,170 @@
+/** The targets of each kind of project. */
+import {
+  ProjectConfiguration, TargetConfiguration
+} from '@nx/devkit';
+import { posix } from 'node:path';
+import { PLUGIN_NAME } from '../utils/names';
+import { NormalizedOptions } from '../utils/options';
+import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
+import { Model, modelInputPaths } from '../model/model';
+import { locationKind } from '../repository/open';
+
+export const TECHNOLOGIES = ['provd'];
+export const REPOSITORY_PROJECT = 'provd-repository';
+
+/**
+ * Family targets run the same target of every model of the family, with the options
+ * given to the family (params: 'forward'), so `--channel=stable` is never dropped.
+ * promote and status are one task per family: one plan, one table.
+ */
+export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration> {
+  const ids = recipe.models.map((m) => m.pluginId);
+  const all = (target: string, what: string): TargetConfiguration => ({
+    executor: 'nx:noop',
+    dependsOn: [{ projects: ids, target, params: 'forward' }],
+    metadata: { description: `${what} every model of ${recipe.name} (${ids.length}); options are passed on to each model`, technologies: TECHNOLOGIES },
+  });
+  return {
+    build: all('build', 'Build'),
+    version: all('version', 'Version'),
+    publish: all('publish', 'Publish to the testing channel'),
+    promote: promoteTarget(`every model of ${recipe.name} (${ids.length})`),
+    // status compares the built packages of the current sources (cache hits) with testing's
+    status: { ...statusTarget(`model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
+  };
+}
+
+function promoteTarget(what: string): TargetConfiguration {
+  return {
+    executor: `${PLUGIN_NAME}:promote`,
+    cache: false,
+    inputs: [],
+    metadata: {
+      description: `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`,
+      technologies: TECHNOLOGIES,
+    },
+  };
+}
+
+function statusTarget(what: string): TargetConfiguration {
+  return {
+    executor: `${PLUGIN_NAME}:status`,
+    cache: false,
+    inputs: [],
+    metadata: {
+      description: `One row per ${what}: source, testing and stable versions, needs bump, ready to promote, orphans; --json`,
+      technologies: TECHNOLOGIES,
+    },
+  };
+}
+
+/** The repository project: channel-wide targets. */
+export function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
+  return {
+    root: options.pluginsDir,
+    name: REPOSITORY_PROJECT,
+    projectType: 'library',
+    tags: ['type:repository'],
+    metadata: {
+      description: `The provd repository the plugins are released to (${options.repository}; PROVD_REPOSITORY overrides)`,
+      technologies: TECHNOLOGIES,
+    },
+    targets: {
+      'init-repository': {
+        executor: `${PLUGIN_NAME}:init-repository`,
+        cache: false,
+        inputs: [],
+        metadata: {
+          description: 'Create the repository (testing and stable with empty indexes); publish refuses a repository that does not exist, except the default dist/repository',
+          technologies: TECHNOLOGIES,
+        },
+      },
+      status: { ...statusTarget('model of the collection'), dependsOn: [{ projects: ['tag:type:model'], target: 'build' }] },
+      verify: {
+        executor: `${PLUGIN_NAME}:verify`,
+        cache: false,
+        inputs: [],
+        options: { channel: 'testing' },
+        configurations: { testing: { channel: 'testing' }, stable: { channel: 'stable' }, archive: { channel: 'archive' } },
+        metadata: {
+          description: 'Verify a channel as provd reads it: files, sizes, SHA-1s, package layout, plugin-info vs plugins.db (-c stable for stable)',
+          technologies: TECHNOLOGIES,
+        },
+      },
+      // a local repository folder can be served to provd (and published to) by provd-repo
+      ...(locationKind(options.repository) === 'local' && {
+        serve: {
+          executor: 'nx:run-commands',
+          continuous: true,
+          cache: false,
+          inputs: [],
+          options: { command: `provd-repo serve --root "${options.repository}"` },
+          metadata: {
+            description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
+            technologies: TECHNOLOGIES,
+          },
+        },
+      }),
+    },
+  };
+}
+
+/** Inputs of everything a model's package is made of: the same paths that move its version. */
+export function modelInputs(model: Model, fingerprint: string) {
+  const buildFile = posix.join(model.familyRoot, BUILD_FILE);
+  return [
+    ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
+    // our own code: a new plugin version must rebuild
+    { runtime: `echo provd-nx ${fingerprint}` },
+  ];
+}
+
+export function modelTargets(
+  model: Model,
+  options: NormalizedOptions,
+  fingerprint: string
+): Record<string, TargetConfiguration> {
+  const id = model.pluginId;
+  const dist = options.distDir;
+  const how =
+    model.replay === 'native'
+      ? `${model.steps.length} copy step(s) replayed natively`
+      : `recipe function run with python3`;
+  return {
+    // build packages the current sources (cached); version compares that package with the
+    // released one, bumps and rebuilds if needed; publish releases what version left in dist/
+    build: {
+      executor: `${PLUGIN_NAME}:build`,
+      cache: true,
+      inputs: modelInputs(model, fingerprint),
+      // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
+      outputs: [`{workspaceRoot}/${dist}/plugins/${id}`, `{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
+      metadata: {
+        description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+    version: {
+      executor: `${PLUGIN_NAME}:version`,
+      cache: false,
+      dependsOn: ['build'],
+      options: { channel: 'testing' },
+      metadata: {
+        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if its built package differs from the one the channel holds under the same version, and rebuild; offline: if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run, --commit`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+    publish: {
+      executor: `${PLUGIN_NAME}:publish`,
+      cache: false,
+      // --channel, --repository, --dry-run, --commit reach the version task that decides the bump
+      dependsOn: [{ target: 'version', params: 'forward' }],
+      options: { channel: 'testing' },
+      metadata: {
+        description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run, --prune, --create-repository`,
+        technologies: TECHNOLOGIES,
+      },
+    },
+    promote: promoteTarget(id),
+  };
+}

@@ -1,0 +1,46 @@
+import {
+  PostTasksExecution,
+  PreTasksExecution
+} from '@nx/devkit';
+import { runLogFile, summaryTable, readRunLog } from '../utils/run-log';
+import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../version/bump-commit';
+import { ProvdPluginOptions } from '../utils/options';
+import { PROVD_ENV, provdEnv } from '../utils/env';
+
+/**
+ * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
+ * to the version executors, and open this run's log for the summary table.
+ */
+export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  // Always set, so a long-lived worker never carries one run's flags into the next.
+  // --bump and --dry-run reach the version tasks that publish depends on this way,
+  // without becoming build overrides (which would change build hashes).
+  process.env[PROVD_ENV.base] = argValue(context.argv, 'base') ?? '';
+  process.env[PROVD_ENV.bump] = argValue(context.argv, 'bump') ?? '';
+  // `--version` is nx's own flag: promote --from archive reads the version to restore from here
+  process.env[PROVD_ENV.restoreVersion] = argValue(context.argv, 'version') ?? '';
+  process.env[PROVD_ENV.commit] = context.argv.some((a) => a === '--commit' || a === '--commit=true') ? 'true' : '';
+  process.env[PROVD_ENV.dryRun] = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
+  process.env[PROVD_ENV.runLog] = runLogFile(context.id);
+};
+
+/** After tasks: one table of what moved and where it went. */
+export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = (_options, context) => {
+  const records = readRunLog(runLogFile(context.id));
+  const table = summaryTable(records);
+  if (table) console.log(`\n provd summary\n\n${table}\n`);
+  const bumps = bumpsOf(records);
+  if (bumps.length === 0) return;
+  console.log(` bumped: ${bumps.map((b) => b.file).join(', ')}`);
+  if (provdEnv('commit') === 'true' || records.some((r) => r.commit)) {
+    console.log(` committed ${commitBumps(context.workspaceRoot, bumps)}: ${commitMessage(bumps).split('\n')[0]}\n`);
+  } else console.log(` record them: ${commitCommand(bumps)}\n`);
+};
+
+function argValue(argv: string[], name: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}`) return argv[i + 1];
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
+  }
+  return undefined;
+}

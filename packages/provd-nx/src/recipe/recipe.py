@@ -1,0 +1,568 @@
+"""Load provd family recipes (build.py) the way provd's reference builder does.
+
+The reference builder exec()s build.py with one injected global, `target`, then
+calls each registered function with an output path, from the family folder.
+This script does the same in two modes (JSON request on stdin, JSON reply on
+stdout):
+
+  record  For each family, list the targets and, for each target, the commands
+          its function runs and the files it reads, without running them.
+          A function that fails when its commands are skipped (it reads what an
+          earlier copy produced) is run for real in a scratch folder instead.
+          Each family is recorded as if it were alone in the process: its own
+          scratch folder, and afterwards the working directory, umask,
+          environment, imported modules, import paths and module attributes
+          (patched functions) are put back as they were (ProcessState).
+  build   Run one target for real into an output folder, as the builder does.
+
+Only the standard library is used; python3 >= 3.8 (audit hooks).
+"""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot']
+
+# Audit events whose first argument is a path the recipe reads or writes.
+PATH_EVENTS = {
+    'open', 'os.listdir', 'os.scandir', 'os.mkdir', 'os.remove', 'os.rmdir',
+    'os.rename', 'os.replace', 'os.symlink', 'os.link', 'os.chmod', 'os.utime',
+    'os.truncate', 'shutil.copyfile', 'shutil.copymode', 'shutil.copystat',
+    'shutil.copytree', 'shutil.rmtree', 'shutil.move', 'os.chown',
+}
+TWO_PATH_EVENTS = {'os.rename', 'os.replace', 'os.symlink', 'os.link',
+                   'shutil.copyfile', 'shutil.copymode', 'shutil.copystat',
+                   'shutil.copytree', 'shutil.move'}
+
+
+class RecipeError(Exception):
+    pass
+
+
+# Same rule as plugin-id.ts: an id is one safe path component (folder, package, URL).
+PLUGIN_ID_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9._+-]*\Z')
+MAX_PLUGIN_ID_LENGTH = 128
+
+
+def plugin_id_problem(plugin_id):
+    if not isinstance(plugin_id, str) or not plugin_id:
+        return 'plugin id %r must be a non-empty string' % (plugin_id,)
+    if len(plugin_id) > MAX_PLUGIN_ID_LENGTH or not PLUGIN_ID_RE.match(plugin_id) or '..' in plugin_id:
+        return ('plugin id %s is not allowed (letters, digits and . _ + - only, starting with a letter or digit, '
+                "no '..', at most %d characters)" % (json.dumps(plugin_id), MAX_PLUGIN_ID_LENGTH))
+    return None
+
+
+class RecipeExit(Exception):
+    """build.py tried to end the process: an error of the recipe, not a reply."""
+
+
+def refuse_exit(code=0):
+    raise RecipeExit('build.py called os._exit(%r)' % (code,))
+
+
+class Session:
+    """What one target function did while it ran."""
+
+    def __init__(self, family_dir, out_dir):
+        self.family_dir = family_dir
+        self.out_dir = out_dir
+        self.commands = []
+        self.reads = []
+        self.touches_output = False
+        self.active = False
+
+    def note_path(self, path, cwd=None):
+        try:
+            path = os.fspath(path)
+        except TypeError:
+            return
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, str) or not path:
+            return
+        full = os.path.normpath(os.path.join(cwd or os.getcwd(), path))
+        if is_within(full, self.out_dir):
+            self.touches_output = True
+        elif is_within(full, self.family_dir):
+            rel = os.path.relpath(full, self.family_dir)
+            if rel not in self.reads:
+                self.reads.append(rel)
+
+
+SESSION = None
+
+
+def is_within(path, root):
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def audit(event, args):
+    session = SESSION
+    if session is None or not session.active or event not in PATH_EVENTS:
+        return
+    session.active = False  # our own bookkeeping must not recurse
+    try:
+        # A symlink's target is text relative to the link, not a path read here.
+        if event != 'os.symlink':
+            session.note_path(args[0])
+        if event in TWO_PATH_EVENTS and len(args) > 1:
+            session.note_path(args[1])
+    finally:
+        session.active = True
+
+
+def command_tokens(args, shell):
+    if isinstance(args, (list, tuple)):
+        return [os.fsdecode(os.fspath(a)) for a in args]
+    text = os.fsdecode(os.fspath(args))
+    try:
+        tokens = shlex.split(text, posix=True)
+    except ValueError:
+        return text.split()
+    # A redirection glued to its file name (`>out`, `<in`) still names a file.
+    return [t.lstrip('<>') or t for t in tokens]
+
+
+def note_command(args, kwargs):
+    session = SESSION
+    shell = bool(kwargs.get('shell', False))
+    cwd = os.fspath(kwargs['cwd']) if kwargs.get('cwd') else os.getcwd()
+    if isinstance(args, (list, tuple)):
+        argv = [os.fsdecode(os.fspath(a)) for a in args]
+    else:
+        argv = os.fsdecode(os.fspath(args))
+    reads = []
+    if session is not None:
+        was_active = session.active
+        session.active = False
+        for token in command_tokens(args, shell):
+            if token.startswith('-') or not token:
+                continue
+            full = os.path.normpath(os.path.join(cwd, token))
+            if is_within(full, session.family_dir) and os.path.lexists(full):
+                rel = os.path.relpath(full, session.family_dir)
+                reads.append(rel)
+        session.commands.append({
+            'argv': argv,
+            'shell': shell,
+            'cwd': os.path.relpath(cwd, session.family_dir),
+            'reads': reads,
+        })
+        session.active = was_active
+    return argv
+
+
+class SkippedCommand(Exception):
+    pass
+
+
+# How the patched subprocess functions behave right now: 'real' (as if not
+# patched), 'record' (noted, not run) or 'run' (noted and run). Recipes bind
+# them at load time (`from subprocess import check_call`), so the functions a
+# recipe holds must follow the current mode rather than be swapped per mode.
+MODE = 'real'
+# True while a noted command runs: the Popen it makes must not be noted again.
+RUNNING_COMMAND = False
+
+REAL = {
+    'call': subprocess.call, 'check_call': subprocess.check_call,
+    'run': subprocess.run, 'check_output': subprocess.check_output,
+    'Popen': subprocess.Popen, 'system': os.system,
+}
+
+
+def recording_call(args, *a, **kw):
+    note_command(args, kw)
+    return 0
+
+
+def recording_run(args, *a, **kw):
+    note_command(args, kw)
+    return subprocess.CompletedProcess(args, 0, b'' if not kw.get('text') else '', b'')
+
+
+def recording_check_output(args, *a, **kw):
+    note_command(args, kw)
+    return '' if kw.get('text') or kw.get('universal_newlines') else b''
+
+
+def recording_system(command):
+    note_command(command, {'shell': True})
+    return 0
+
+
+def run_checked(args, kw, check):
+    """Note a command and run it; a failure carries the command and its stderr."""
+    global RUNNING_COMMAND
+    note_command(args, kw)
+    args = overlaying(args)
+    kw = dict(kw)
+    kw.pop('check', None)
+    capture = 'stderr' not in kw and not kw.get('capture_output')
+    if capture:
+        kw['stderr'] = subprocess.PIPE
+    RUNNING_COMMAND = True
+    try:
+        result = REAL['run'](args, **kw)
+    finally:
+        RUNNING_COMMAND = False
+    err = result.stderr
+    if capture and err:
+        sys.stderr.write(err if isinstance(err, str) else os.fsdecode(err))
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, args, result.stdout, err)
+    return result
+
+
+def running_check_call(args, *a, **kw):
+    run_checked(args, kw, True)
+    return 0
+
+
+def running_call(args, *a, **kw):
+    return run_checked(args, kw, False).returncode
+
+
+def running_run(args, *a, **kw):
+    return run_checked(args, kw, kw.get('check', False))
+
+
+def running_check_output(args, *a, **kw):
+    kw = dict(kw)
+    kw['stdout'] = subprocess.PIPE
+    return run_checked(args, kw, True).stdout
+
+
+def running_system(command):
+    return run_checked(command, {'shell': True}, False).returncode
+
+
+BY_MODE = {
+    'real': REAL,
+    'record': {'call': recording_call, 'check_call': recording_call, 'run': recording_run,
+               'check_output': recording_check_output, 'system': recording_system},
+    'run': {'call': running_call, 'check_call': running_check_call, 'run': running_run,
+            'check_output': running_check_output, 'system': running_system},
+}
+
+
+def dispatcher(name):
+    def dispatch(*args, **kw):
+        return BY_MODE[MODE][name](*args, **kw)
+    dispatch.__name__ = dispatch.__qualname__ = name
+    dispatch.__doc__ = REAL[name].__doc__
+    return dispatch
+
+
+class Popen(REAL['Popen']):
+    """subprocess.Popen that follows MODE (a class still, for isinstance and subclasses)."""
+
+    def __init__(self, args, *a, **kw):
+        if MODE == 'record':
+            note_command(args, kw)
+            raise SkippedCommand('Popen cannot be recorded')
+        if MODE == 'run' and not RUNNING_COMMAND:
+            note_command(args, kw)
+            args = overlaying(args)
+        super().__init__(args, *a, **kw)
+
+
+def install_subprocess():
+    """Patch subprocess.* and os.system with functions that follow MODE.
+    Installed inside a family's isolation, so restoring its state unpatches them."""
+    for name in ('call', 'check_call', 'run', 'check_output'):
+        setattr(subprocess, name, dispatcher(name))
+    subprocess.Popen = Popen
+    os.system = dispatcher('system')
+
+
+def overlaying(args):
+    """rsync's quick check (same size and mtime second: skip) lets checkout
+    mtimes decide whether a later copy overlays an earlier one under -t/-a;
+    builds must not depend on mtimes, and the recipe means overlay."""
+    if isinstance(args, (list, tuple)) and args and os.path.basename(os.fsdecode(os.fspath(args[0]))) == 'rsync':
+        return [args[0], '--ignore-times'] + list(args[1:])
+    return args
+
+
+def unchanged(live, saved):
+    """Fast path: dict equality runs in C and takes identical values as equal."""
+    try:
+        return len(live) == len(saved) and bool(live == saved)
+    except Exception:
+        return False
+
+
+def environ_data():
+    """The environment as the process holds it (encoded), cheap to copy and compare."""
+    data = getattr(os.environ, '_data', None)
+    return dict(data) if isinstance(data, dict) else dict(os.environ)
+
+
+class ProcessState:
+    """What a recipe can change in this process that a later recipe would see:
+    working directory, umask, environment, imported modules and import paths,
+    module attributes (patched functions, sys.stdout...), warning filters.
+    Taken before a family is recorded and restored after it, so each family is
+    recorded as if it were alone in the process. `recipe_globals`: also the
+    recipe's own globals; `attributes=False` skips module attributes, the
+    costly part, for the cheap snapshot taken before each target."""
+
+    def __init__(self, recipe_globals=None, attributes=True):
+        self.cwd = os.getcwd()
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.environ = environ_data()
+        self.path = list(sys.path)
+        self.meta_path = list(sys.meta_path)
+        self.path_hooks = list(sys.path_hooks)
+        self.importer_cache = dict(sys.path_importer_cache)
+        self.modules = dict(sys.modules)
+        me = sys.modules.get(__name__)
+        # Module attributes by identity: rebinding (patching) shows, state
+        # mutated in place (caches) does not and needs no undoing.
+        self.attributes = [(vars(m), dict(vars(m))) for m in self.modules.values()
+                           if attributes and m is not me and isinstance(getattr(m, '__dict__', None), dict)]
+        if recipe_globals is not None:
+            self.attributes.append((recipe_globals, dict(recipe_globals)))
+        warnings = sys.modules.get('warnings')
+        self.warning_filters = list(warnings.filters) if warnings else None
+
+    def restore(self):
+        if not unchanged(sys.modules, self.modules):
+            for name in [n for n in sys.modules if n not in self.modules]:
+                del sys.modules[name]
+            sys.modules.update(self.modules)
+        for live, saved in self.attributes:
+            if unchanged(live, saved):
+                continue
+            for key in [k for k in live if k not in saved]:
+                del live[key]
+            for key, value in saved.items():
+                if live.get(key, live) is not value:
+                    live[key] = value
+        sys.path[:] = self.path
+        sys.meta_path[:] = self.meta_path
+        sys.path_hooks[:] = self.path_hooks
+        if not unchanged(sys.path_importer_cache, self.importer_cache):
+            sys.path_importer_cache.clear()
+            sys.path_importer_cache.update(self.importer_cache)
+        warnings = sys.modules.get('warnings')
+        if warnings is not None and self.warning_filters is not None and warnings.filters != self.warning_filters:
+            warnings.filters[:] = self.warning_filters
+            getattr(warnings, '_filters_mutated', lambda: None)()
+        if environ_data() != self.environ:
+            saved = {os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()}
+            for key in [k for k in os.environ if k not in saved]:
+                del os.environ[key]
+            for key, value in saved.items():
+                if os.environ.get(key) != value:
+                    os.environ[key] = value
+        os.umask(self.umask)
+        os.chdir(self.cwd)
+
+
+def load_recipe(family_dir):
+    """exec build.py like the reference builder; return {target_id: (fun, plugin_id, std_dirs)}."""
+    targets = {}
+    order = []
+    lines = {}
+
+    def target(target_id, pg_id, std_dirs=True):
+        def register(fun):
+            if target_id in targets:
+                raise RecipeError("target redefinition for '%s'" % target_id)
+            targets[target_id] = (fun, pg_id, std_dirs)
+            lines[target_id] = getattr(getattr(fun, '__code__', None), 'co_firstlineno', None)
+            order.append(target_id)
+            return fun
+        return register
+
+    build_file = os.path.join(family_dir, 'build.py')
+    with open(build_file, 'rb') as f:
+        code = compile(f.read(), build_file, 'exec')
+    old_cwd = os.getcwd()
+    os.chdir(family_dir)
+    try:
+        with exits_refused():
+            exec(code, {'target': target, '__file__': build_file, '__name__': '__provd_build__'})
+    finally:
+        os.chdir(old_cwd)
+    return targets, order, lines
+
+
+class exits_refused:
+    """sys.exit() and os._exit() in a recipe would end recipe.py with no reply."""
+
+    def __enter__(self):
+        self.real_exit = os._exit
+        os._exit = refuse_exit
+
+    def __exit__(self, kind, value, tb):
+        os._exit = self.real_exit
+        if kind is not None and issubclass(kind, SystemExit):
+            raise RecipeExit('build.py called sys.exit(%r)' % (value.code,)).with_traceback(tb)
+        return False
+
+
+def call_target(fun, family_dir, out_dir):
+    old_cwd = os.getcwd()
+    os.chdir(family_dir)
+    try:
+        with exits_refused():
+            fun(out_dir)
+    finally:
+        os.chdir(old_cwd)
+
+
+def format_error(exc):
+    if isinstance(exc, subprocess.CalledProcessError):
+        cmd = exc.cmd if isinstance(exc.cmd, str) else ' '.join(shlex.quote(str(c)) for c in exc.cmd)
+        stderr = exc.stderr
+        if isinstance(stderr, bytes):
+            stderr = os.fsdecode(stderr)
+        return {'message': 'command failed with exit code %s: %s' % (exc.returncode, cmd),
+                'command': cmd, 'stderr': (stderr or '').strip()}
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = ''
+    for frame in reversed(tb):
+        if frame.filename.endswith('build.py'):
+            where = ' (build.py line %d)' % frame.lineno
+            break
+    return {'message': '%s: %s%s' % (type(exc).__name__, exc, where)}
+
+
+def run_session(fun, family_dir, out_dir, running):
+    global SESSION, MODE
+    session = Session(family_dir, out_dir)
+    SESSION = session
+    MODE = 'run' if running else 'record'
+    session.active = True
+    try:
+        call_target(fun, family_dir, out_dir)
+    finally:
+        session.active = False
+        SESSION = None
+        MODE = 'real'
+    return session
+
+
+def record_target(fun, family_dir, out_dir):
+    """(session, replay) for one target function; raises when it fails for real."""
+    # A recorded attempt that fails must leave nothing for the real run to see.
+    before = ProcessState(getattr(fun, '__globals__', None), attributes=False)
+    try:
+        session = run_session(fun, family_dir, out_dir, running=False)
+        return session, 'python' if session.touches_output else 'commands'
+    except Exception:
+        # The function needs what its commands produce: run it for real.
+        before.restore()
+        shutil.rmtree(out_dir)
+        os.makedirs(out_dir)
+        return run_session(fun, family_dir, out_dir, running=True), 'python'
+
+
+def record_family(family_dir, scratch):
+    targets, order, lines = load_recipe(family_dir)
+    result = []
+    for target_id in order:
+        fun, plugin_id, std_dirs = targets[target_id]
+        entry = {'targetId': target_id, 'pluginId': plugin_id, 'stdDirs': bool(std_dirs),
+                 'function': getattr(fun, '__name__', '?'), 'line': lines.get(target_id)}
+        problem = plugin_id_problem(plugin_id)
+        if problem:
+            # checked before the id becomes a folder name anywhere
+            entry['pluginId'] = str(plugin_id)
+            where = ' (build.py line %d)' % entry['line'] if entry['line'] else ''
+            entry['error'] = {'message': problem + where}
+            result.append(entry)
+            continue
+        out_dir = os.path.join(tempfile.mkdtemp(dir=scratch), str(plugin_id))
+        os.makedirs(out_dir)
+        try:
+            session, entry['replay'] = record_target(fun, family_dir, out_dir)
+            entry['out'] = out_dir
+            entry['commands'] = session.commands
+            entry['reads'] = session.reads
+        except (Exception, SystemExit) as exc:  # sys.exit() in a recipe ends only its target
+            entry['error'] = format_error(exc)
+        result.append(entry)
+    return result
+
+
+def record_isolated(family_dir):
+    """Record one family as if it were alone in this process: its own scratch
+    folder, and the process state as it was before, whatever the recipe did."""
+    state = ProcessState()
+    install_subprocess()
+    scratch = tempfile.mkdtemp(prefix='provd-recipe-')
+    try:
+        return {'targets': record_family(family_dir, scratch)}
+    except (Exception, SystemExit) as exc:
+        return {'error': format_error(exc), 'traceback': traceback.format_exc(limit=-3)}
+    finally:
+        state.restore()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def do_record(request):
+    sys.addaudithook(audit)
+    reply = {}
+    for family_dir in request['families']:
+        family_dir = os.path.realpath(family_dir)
+        reply[family_dir] = record_isolated(family_dir)
+    return {'families': reply}
+
+
+def do_build(request):
+    sys.addaudithook(audit)
+    install_subprocess()
+    family_dir = os.path.realpath(request['family'])
+    out_dir = os.path.abspath(request['out'])
+    targets, _, _ = load_recipe(family_dir)
+    if request['targetId'] not in targets:
+        return {'error': {'message': "no target '%s' in build.py" % request['targetId']}}
+    fun, plugin_id, std_dirs = targets[request['targetId']]
+    problem = plugin_id_problem(plugin_id)
+    if problem:
+        return {'error': {'message': problem}}
+    os.makedirs(out_dir)
+    try:
+        session = run_session(fun, family_dir, out_dir, running=True)
+    except Exception as exc:
+        return {'error': format_error(exc)}
+    if std_dirs:
+        for d in STD_DIRS:
+            os.makedirs(os.path.join(out_dir, d), exist_ok=True)
+    return {'commands': session.commands, 'reads': session.reads}
+
+
+def main():
+    # Recipes and their commands print freely: keep fd 1 for our reply only.
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    request = json.load(sys.stdin)
+    mode = request.get('mode')
+    try:
+        if mode == 'record':
+            reply = do_record(request)
+        elif mode == 'build':
+            reply = do_build(request)
+        else:
+            reply = {'error': {'message': 'unknown mode %r' % mode}}
+    except Exception as exc:
+        reply = {'error': format_error(exc)}
+    with os.fdopen(reply_fd, 'w') as out:
+        out.write(json.dumps(reply))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,78 @@
+/**
+ * Publishing through a provd-repo server (PROVD_REPOSITORY=https://host/plugins/2 with
+ * PROVD_REPOSITORY_TOKEN). Reads are plain HTTP GETs. Writes do not fit the file-level
+ * ChannelBackend steps (upload, lock, swap the index): over HTTP those would be many
+ * round trips and a lock held across them. The server owns the index instead: one PUT of
+ * the package, which it checks, indexes under its channel lock and archives from; one POST
+ * to promote. So this backend implements publishHere/copyHere, which publishPackage and
+ * copyEntry hand the whole operation to, and refuses the file-level writes.
+ */
+import * as fsp from 'node:fs/promises';
+import type { PublishOutcome, PublishRequest } from '../channel/publish';
+import { packageFileName } from '../package/naming';
+import { PROVD_ENV } from '../utils/env';
+import type { ChannelBackend } from './backend';
+import { HttpChannel } from './http';
+
+export const TOKEN_ENV = PROVD_ENV.repositoryToken;
+
+/** Reads as HttpChannel does; writes go to the server's upload API. */
+export class HttpUploadChannel extends HttpChannel {
+  constructor(
+    /** `https://host/plugins/2` (no credentials). */
+    private readonly base: string,
+    readonly name: string,
+    private readonly token: string,
+    location: string,
+    /** For reads (basic auth from the URL, if any); writes carry the bearer token. */
+    headers: Record<string, string> = {},
+  ) {
+    super(`${base}/${name}`, headers, location);
+  }
+
+  private serverSide(): never {
+    throw new Error(`${this.location}: a provd-repo server writes its channels itself; publish and promote go through publishHere/copyHere`);
+  }
+  override async upload(): Promise<void> {
+    this.serverSide();
+  }
+  override async writeText(): Promise<void> {
+    this.serverSide();
+  }
+  override async remove(): Promise<void> {
+    this.serverSide();
+  }
+  override async lock(): Promise<() => Promise<void>> {
+    this.serverSide();
+  }
+
+  private async send(method: string, url: string, body: Buffer | string, type: string, what: string): Promise<PublishOutcome> {
+    const res = await fetch(url, { method, headers: { authorization: `Bearer ${this.token}`, 'content-type': type }, body });
+    const text = await res.text();
+    let data: (Partial<PublishOutcome> & { error?: string }) | undefined;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    // 201 published, 200 already there, 409 refused: the server's outcome, as publishPackage reports it
+    if ((res.status === 200 || res.status === 201 || res.status === 409) && data?.status) return data as PublishOutcome;
+    throw new Error(`${what}: HTTP ${res.status}: ${data?.error ?? text.slice(0, 300)}`);
+  }
+
+  /** One PUT: the server checks the package, indexes it under its lock, archives what it supersedes. */
+  async publishHere(req: PublishRequest): Promise<PublishOutcome> {
+    const filename = packageFileName(req.pluginId, req.version);
+    const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}`;
+    return this.send('PUT', url, await fsp.readFile(req.packageFile), 'application/octet-stream', `publishing ${filename} to ${this.location}`);
+  }
+
+  /** One POST: the server copies the entry and its exact bytes from a channel of the same server. */
+  async copyHere(from: ChannelBackend, pluginId: string, opts: { allowDowngrade?: boolean } = {}): Promise<PublishOutcome> {
+    if (!(from instanceof HttpUploadChannel) || from.base !== this.base) {
+      throw new Error(`${this.location}: can only promote from a channel of the same server (not ${from.location})`);
+    }
+    const url = `${this.base}/${encodeURIComponent(this.name)}/promote`;
+    return this.send('POST', url, JSON.stringify({ pluginId, from: from.name, ...(opts.allowDowngrade ? { allowDowngrade: true } : {}) }), 'application/json', `promoting ${pluginId} to ${this.location}`);
+  }
+}

@@ -1,0 +1,2 @@
+def banner(model):
+    return 'corpus %s\n' % model

@@ -1,0 +1,2 @@
+def firmware_name(folder):
+    return 'fw-%s.bin' % folder

@@ -1,0 +1,5 @@
+# -*- coding: utf-8 -*-
+
+
+class BaseCorpusPlugin(object):
+    _MODEL = None

@@ -1,0 +1,6 @@
+<html>
+<pre>
+# Bootstrap file written by configure_common for snom{{ model }}
+setting_server$: http://{{ ip }}:{{ http_port }}/{mac}.xml
+</pre>
+</html>
