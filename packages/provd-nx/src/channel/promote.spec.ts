@@ -1,17 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from '../../test/child-process';
+import { freePort } from '../../test/free-port';
+import { buildTestPackage, type TestPackage } from '../../test/test-package';
+import { snapshotFiles } from '../../test/file-snapshot';
 import { INDEX_FILE, indexEntry, parseIndex } from './plugins-db';
 import { publishPackage } from './publish';
 import { verifyChannel } from './verify';
 import { orphanFamily, orphans } from './orphans';
-import { createPackage } from '../package/create';
-import { packageFileName } from '../package/naming';
 import { sha1File } from '../package/read';
 import { formatPromoteTable, promote, type PromoteRequest } from './promote';
 import { openRepository } from '../repository/open';
@@ -63,25 +64,11 @@ afterAll(async () => {
   await fsp.rm(tmpRoot, { recursive: true, force: true });
 });
 
-interface Built {
-  pluginId: string;
-  version: string;
-  file: string;
-  infoFile: string;
-  infoText: string;
-}
+type Built = TestPackage;
 
-let builds = 0;
-async function buildPackage(pluginId: string, version: string, opts: { content?: string; bigFile?: string } = {}): Promise<Built> {
-  const dir = tmp('src', `${builds++}`, pluginId);
-  await fsp.mkdir(dir, { recursive: true });
-  const infoText = `{"version": "${version}", "description": "${pluginId}", "capabilities": {}}\n`;
-  await fsp.writeFile(path.join(dir, 'plugin-info'), infoText);
-  await fsp.writeFile(path.join(dir, 'entry.py'), `# ${pluginId} ${version}\n${opts.content ?? ''}`);
-  if (opts.bigFile) await fsp.link(opts.bigFile, path.join(dir, 'firmware.bin'));
-  const file = tmp('pkg', `${builds}`, packageFileName(pluginId, version));
-  await createPackage(dir, pluginId, file);
-  return { pluginId, version, file, infoFile: path.join(dir, 'plugin-info'), infoText };
+function buildPackage(pluginId: string, version: string, opts: { content?: string; bigFile?: string } = {}): Promise<Built> {
+  const info = `{"version": "${version}", "description": "${pluginId}", "capabilities": {}}\n`;
+  return buildTestPackage(tmpRoot, pluginId, version, { info, entry: `# ${pluginId} ${version}\n${opts.content ?? ''}`, bigFile: opts.bigFile });
 }
 
 async function publish(r: Repository, b: Built): Promise<void> {
@@ -95,18 +82,7 @@ async function index(ch: ChannelBackend): Promise<Record<string, any>> {
 }
 
 /** Every file under `root` with its SHA-1 ("unchanged" means byte for byte). */
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(abs);
-      else out[path.relative(root, abs)] = await sha1File(abs);
-    }
-  };
-  await walk(root);
-  return out;
-}
+const snapshot = (root: string) => snapshotFiles(root);
 
 const ACME = ['acme-1.0', 'acme-2.0'];
 const ACME_PRO = ['acme-pro-1.0'];
@@ -267,30 +243,6 @@ describe('promote between local channels', () => {
   });
 });
 
-function collect(child: ChildProcess) {
-  let out = '';
-  let err = '';
-  const waiters: Array<{ text: string; resolve: () => void }> = [];
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-    for (const w of waiters) if (out.includes(`${w.text}\n`)) w.resolve();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    proc: child,
-    out: () => out,
-    err: () => err,
-    exit,
-    line: (text: string) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.includes(`${text}\n`)) return resolve();
-        waiters.push({ text, resolve });
-        void exit.then((code) => reject(new Error(`child exited (${code}) before "${text}": ${err}`)));
-      }),
-  };
-}
-
 function child(script: string, args: string[], gate = false) {
   return collect(
     spawn(process.execPath, ['-r', '@swc-node/register', script, ...args], {
@@ -311,7 +263,8 @@ describe('promote under kills and concurrency', () => {
     await fsp.writeFile(big, randomBytes(1_500_000)); // real upload and read-back time to land in
     const ids = ['kill-a', 'kill-b', 'kill-c'];
     const prepare = () => {
-      const c = child(promoterScript, [dir, 'kill', ids.join(',')], true);
+      // gated: it waits for "go", so the next round's promoter never races this round's checks
+      const c = child(promoterScript, [dir, 'kill', ids.join(','), 'gate'], true);
       return c.line('ready').then(() => c);
     };
     const all = () => promote({ name: 'kill', models: ids, from: r.channel('testing'), fromName: 'testing', to: r.channel('stable'), toName: 'stable', archive: r.channel('archive') });
@@ -371,17 +324,6 @@ describe('promote under kills and concurrency', () => {
     expect(await verifyChannel(r.channel('testing'))).toEqual([]);
   }, 120_000);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('promote over rsync://', () => {
   let daemon: ChildProcess;

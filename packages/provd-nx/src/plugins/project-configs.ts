@@ -35,27 +35,16 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
 }
 
 function promoteTarget(what: string): TargetConfiguration {
-  return {
-    executor: `${PLUGIN_NAME}:promote`,
-    cache: false,
-    inputs: [],
-    metadata: {
-      description: `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`,
-      technologies: TECHNOLOGIES,
-    },
-  };
+  return channelTarget('promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
 }
 
 function statusTarget(what: string): TargetConfiguration {
-  return {
-    executor: `${PLUGIN_NAME}:status`,
-    cache: false,
-    inputs: [],
-    metadata: {
-      description: `One row per ${what}: source, testing and stable versions, needs bump, ready to promote, orphans; --json`,
-      technologies: TECHNOLOGIES,
-    },
-  };
+  return channelTarget('status', `One row per ${what}: source, testing and stable versions, needs bump, ready to promote, orphans; --json`);
+}
+
+/** A target that reads or writes channels: never cached, no file inputs. */
+function channelTarget(executor: string, description: string): TargetConfiguration {
+  return { executor: `${PLUGIN_NAME}:${executor}`, cache: false, inputs: [], metadata: { description, technologies: TECHNOLOGIES } };
 }
 
 /** The repository project: channel-wide targets. */
