@@ -99,7 +99,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       reply.redirect(`${prefix}/${encodeURIComponent(checkChannelName(req.params.channel))}/`, 301),
     );
 
-    app.put<{ Params: { channel: string; file: string } }>(`${prefix}/:channel/:file`, async (req, reply) => {
+    app.put<{ Params: { channel: string; file: string }; Querystring: { allowDowngrade?: string } }>(`${prefix}/:channel/:file`, async (req, reply) => {
       const channel = checkChannelName(req.params.channel);
       const filename = checkPackageName(req.params.file);
       if (channel === ARCHIVE) throw new HttpError(400, `${ARCHIVE} only receives the packages publish supersedes`);
@@ -111,7 +111,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       return withUploadDir(async (dir) => {
         const file = path.join(dir, filename);
         await receiveBody(body, limit, file);
-        const { status, outcome } = await publishUpload(root, channel, filename, file, (l) => log(`  ${l}`));
+        const { status, outcome } = await publishUpload(root, channel, filename, file, (l) => log(`  ${l}`), req.query.allowDowngrade === 'true');
         log(`${outcome.status}: ${outcome.message}`);
         return reply.status(status).send(outcome);
       });

@@ -132,11 +132,11 @@ function archiveOf(root: string, channel: string): LocalChannel | undefined {
 }
 
 /** PUT: publish the uploaded file as `filename` into `channel`. */
-export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void) {
+export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void, allowDowngrade = false) {
   const req = await identify(file, filename);
   // identify() ran every check publishPackage runs: what it may still throw is a server fault (500)
   const outcome = await serialized(channel, () =>
-    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log }),
+    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log, allowDowngrade }),
   );
   return { status: outcomeStatus(outcome), outcome };
 }

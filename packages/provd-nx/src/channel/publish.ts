@@ -307,7 +307,7 @@ export async function publishPackage(channel: ChannelBackend, req: PublishReques
   const { size, sha1 } = await fileFacts(req.packageFile);
   await checkPackageFile(req.packageFile, sha1, req.pluginId, info);
   // a provd-repo server does the rest itself, under its own lock (a dry run only reads: done here)
-  if (channel.publishHere && !opts.dryRun) return channel.publishHere(req);
+  if (channel.publishHere && !opts.dryRun) return channel.publishHere(req, { allowDowngrade: opts.allowDowngrade });
   return publishCandidate(channel, { pluginId: req.pluginId, version: req.version, file: req.packageFile, filename, size, sha1, info }, opts);
 }
 

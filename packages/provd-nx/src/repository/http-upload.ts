@@ -61,9 +61,10 @@ export class HttpUploadChannel extends HttpChannel {
   }
 
   /** One PUT: the server checks the package, indexes it under its lock, archives what it supersedes. */
-  async publishHere(req: PublishRequest): Promise<PublishOutcome> {
+  async publishHere(req: PublishRequest, opts: { allowDowngrade?: boolean } = {}): Promise<PublishOutcome> {
     const filename = packageFileName(req.pluginId, req.version);
-    const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}`;
+    // a rollback (promote --from archive) goes back on purpose
+    const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}${opts.allowDowngrade ? '?allowDowngrade=true' : ''}`;
     return this.send('PUT', url, await fsp.readFile(req.packageFile), 'application/octet-stream', `publishing ${filename} to ${this.location}`);
   }
 
