@@ -66,6 +66,12 @@ describe('a broken family or model never blocks the others', () => {
     const v = ws.nx(['run', 'fam-json-2.0:version']);
     expect(v.code).not.toBe(0);
     expect(v.output).toMatch(new RegExp(`error: ${JSON_MSG.source}`));
+    // promote and status too, on a broken model and on a family that was not inferred
+    for (const [task, msg] of [['fam-json-2.0:promote', JSON_MSG], ['fam-raise:promote', RAISE_MSG], ['fam-raise:status', RAISE_MSG]] as const) {
+      const t = ws.nx(['run', task]);
+      expect(t.code, task).not.toBe(0);
+      expect(t.output, task).toMatch(new RegExp(`error: ${msg.source}`));
+    }
   });
 
   it('a fixed file re-infers (broken results are cached by content)', () => {

@@ -12,7 +12,8 @@ import { familyFiles } from './collection';
 import { readPackage } from '../src/package/read';
 
 const run = promisify(execFile);
-const SNOM_COMMON = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.9.3.80', 'xivo-snom-8.7.5', 'xivo-snom-10.1.54'];
+/** the models whose package holds common/common.py (10.1.54 copies common/ too, but common_c/common.py overlays it) */
+const SNOM_COMMON = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.9.3.80', 'xivo-snom-8.7.5'];
 
 describe('version and publish: nx affected -t publish', () => {
   let ws: TestWorkspace;
@@ -66,13 +67,13 @@ describe('version and publish: nx affected -t publish', () => {
 
     const state = channelState();
     const again = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static']);
-    expect(again.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.1\s+moved\s+already published/);
+    expect(again.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.1\s+released\s+already published/);
     expect(version('8.7.3')).toBe('1.2.1');
     expect(channelState()).toEqual(state);
     ws.commit('release 8.7.3 1.2.1');
   });
 
-  it('edit common/: every model whose recipe copies it, and no other', () => {
+  it('edit common/: every model whose package it changes, and no other (nx affected as an accelerator)', () => {
     const before = versions();
     ws.append('plugins/xivo-snom/common/common.py', '\n# shared fix\n');
     ws.commit('fix common');
@@ -90,7 +91,7 @@ describe('version and publish: nx affected -t publish', () => {
     ws.commit('tweak D785');
     const check = ws.nx(['affected', '-t', 'version', '--base=HEAD~1', '--check', '--outputStyle=static']);
     expect(check.code).not.toBe(0);
-    expect(check.output).toMatch(/xivo-snom-10\.1\.46: changed since HEAD~1 without a version bump: still 2\.0\.3/);
+    expect(check.output).toMatch(/xivo-snom-10\.1\.46: contents changed without a version bump: still 2\.0\.3 \(2\.0\.3 is in testing with other contents\); fix: npx nx run xivo-snom-10\.1\.46:version/);
     const dry = ws.nxOk(['affected', '-t', 'version', '--base=HEAD~1', '--dry-run', '--outputStyle=static']);
     expect(dry.output).toMatch(/xivo-snom-10\.1\.46: 2\.0\.3 -> 2\.0\.4 \(dry run, nothing written\)/);
     const env = ws.nxOk(['affected', '-t', 'version', '--base=HEAD~1', '--outputStyle=static'], { NX_DRY_RUN: 'true' });
@@ -120,8 +121,8 @@ describe('version and publish: nx affected -t publish', () => {
     expect(index()['xivo-snom-10.1.46'].version).toBe('2.1.0');
   });
 
-  it('a build is hashed after its version bump: undoing the bump never restores the bumped package', async () => {
-    // the previous test built 2.1.0 after bumping; undo the bump and build alone
+  it('a build is hashed on the plugin-info it packages: undoing a bump never restores the bumped package', async () => {
+    // the previous test's version task bumped to 2.1.0 and rebuilt; undo the bump and build alone
     ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
     ws.nxOk(['run', 'xivo-snom-10.1.46:build', '--exclude-task-dependencies', '--outputStyle=static']);
     expect(JSON.parse(ws.read('dist/plugins/xivo-snom-10.1.46/plugin-info')).version).toBe('2.0.3');
@@ -129,9 +130,17 @@ describe('version and publish: nx affected -t publish', () => {
     expect(JSON.parse(pkg.read('xivo-snom-10.1.46/plugin-info')!.toString()).version).toBe('2.0.3');
   });
 
-  it('an explicit --bump sets minor, major or an exact version', () => {
-    ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor', '--base=HEAD~1']);
+  it('a version behind testing takes the released version when the contents match, else --bump passes it; an exact --bump sets it', () => {
+    // the bump was undone, but testing holds these contents as 2.1.0 (previous tests): the source takes 2.1.0
+    const adopt = ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor', '--outputStyle=static']);
+    expect(adopt.output).toMatch(/2\.0\.3 -> 2\.1\.0 \(already released as 2\.1\.0 in testing, same contents\)/);
     expect(version('10.1.46')).toBe('2.1.0');
+    // other contents than the newer release: the next version passes it
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');
+    ws.append('plugins/xivo-snom/10.1.46/templates/D785.tpl', '\n<!-- another -->\n');
+    ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=minor']);
+    expect(version('10.1.46')).toBe('2.2.0');
+    ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46');
     ws.nxOk(['run', 'xivo-snom-10.1.46:version', '--bump=3.0.0-rc.1']);
     expect(version('10.1.46')).toBe('3.0.0-rc.1');
     ws.git('checkout', '--', 'plugins/xivo-snom/10.1.46/plugin-info');

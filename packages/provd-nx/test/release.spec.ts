@@ -39,4 +39,33 @@ describe('nx release version through plugin-info VersionActions', () => {
       ws.dispose();
     }
   });
+
+  it('without a specifier, bumps exactly the models whose package differs from testing\'s, with no prompt', () => {
+    const files = familyFiles({
+      name: 'fam',
+      models: [
+        { folder: '1.0', pluginId: 'fam-1.0', version: '1.0.0' },
+        { folder: '2.0', pluginId: 'fam-2.0', version: '2.0.0' },
+      ],
+    });
+    const ws = createWorkspace({ files });
+    try {
+      const nxJson = JSON.parse(ws.read('nx.json'));
+      ws.write('nx.json', JSON.stringify({ ...nxJson, release: RELEASE }, null, 2) + '\n');
+      ws.commit('release config');
+      ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static']);
+      ws.append('plugins/fam/1.0/entry.py', '# fix\n');
+      ws.commit('fix 1.0');
+      const dry = ws.nxOk(['release', 'version', '--dry-run'], { CI: 'true' });
+      expect(dry.output).toMatch(/provd: fam-1\.0: 1\.0\.0 is in testing with other contents/);
+      expect(dry.output).toMatch(/New version 1\.0\.1 written to plugins\/fam\/1\.0\/plugin-info/);
+      expect(dry.output).not.toMatch(/New version \S+ written to plugins\/fam\/2\.0/);
+      expect(JSON.parse(ws.read('plugins/fam/1.0/plugin-info')).version).toBe('1.0.0');
+      ws.nxOk(['release', 'version'], { CI: 'true' });
+      expect(JSON.parse(ws.read('plugins/fam/1.0/plugin-info')).version).toBe('1.0.1');
+      expect(JSON.parse(ws.read('plugins/fam/2.0/plugin-info')).version).toBe('2.0.0');
+    } finally {
+      ws.dispose();
+    }
+  });
 });

@@ -10,6 +10,9 @@ import { familyFiles } from './collection';
 import { failedTasks } from './tasks';
 import { createWorkspace, TestWorkspace } from './workspace';
 
+// the version rule here is the git-base one (--rule=git): these are about version shapes, not
+// about which package was released (release-flow.spec.ts)
+
 /** folder -> version of family xivo-mix (plugin id xivo-mix-<folder>) */
 const MIX: Record<string, string> = { a: '1', b: '0.2', c: '0.4.17', d: '1.2.3.4', e: '1.1', beta: 'beta' };
 const BETA_MSG =
@@ -34,7 +37,7 @@ describe('provd versions of any shape, through nx', () => {
   afterAll(() => ws?.dispose());
 
   const bumpAll = (...extra: string[]) => {
-    const r = ws.nx(['run-many', '-t', 'version', '--base=HEAD~1', ...extra, '--outputStyle=static']);
+    const r = ws.nx(['run-many', '-t', 'version', '--rule=git', '--base=HEAD~1', ...extra, '--outputStyle=static']);
     const after = mixVersions();
     ws.git('checkout', '--', 'plugins');
     return { r, after };
@@ -59,7 +62,7 @@ describe('provd versions of any shape, through nx', () => {
 
   it('an exact bump takes any dotted numeric version, and may replace one that cannot be bumped', () => {
     // b changed since HEAD~1: a bump it cannot apply fails it
-    const bad = ws.nx(['run', 'xivo-mix-b:version', '--base=HEAD~1', '--bump=v2']);
+    const bad = ws.nx(['run', 'xivo-mix-b:version', '--rule=git', '--base=HEAD~1', '--bump=v2']);
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain("--bump must be patch, minor, major or a dotted numeric version (e.g. 0.3, 1.2.3.4), not 'v2'");
     expect(version('xivo-mix', 'b')).toBe('0.2');
@@ -93,7 +96,8 @@ describe('provd versions of any shape, through nx', () => {
 
     ws.git('checkout', '--', 'plugins');
     expect(version('xivo-order', 'e')).toBe('0.9');
-    const back = ws.nx(['run', 'xivo-order-e:publish', '--outputStyle=static']);
+    // the released-package rule would take 0.10 back (same contents); the git rule leaves 0.9 for publish to refuse
+    const back = ws.nx(['run', 'xivo-order-e:publish', '--rule=git', '--outputStyle=static']);
     expect(back.code).not.toBe(0);
     expect(back.output).toContain('already has xivo-order-e 0.10, newer than 0.9: a channel never goes back to an older version');
     expect(db()).toMatchObject({ version: '0.10' });

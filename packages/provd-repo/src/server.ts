@@ -7,7 +7,7 @@
  *   GET      <prefix>/-/compare?from=testing&to=stable[&family=]   what promote would change
  *   GET      <prefix>/-/plugin/<id>        one plugin, with its archived versions
  *   PUT      <prefix>/<channel>/<id>-<version>.tar.bz2   publish (body: the package)
- *   POST     <prefix>/<channel>/promote    {"pluginId": ..., "from": "testing"}: copy an entry here
+ *   POST     <prefix>/<channel>/promote    {"pluginId": ..., "from": "testing"[, "allowDowngrade": true]}: copy an entry here
  */
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -99,7 +99,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       reply.redirect(`${prefix}/${encodeURIComponent(checkChannelName(req.params.channel))}/`, 301),
     );
 
-    app.put<{ Params: { channel: string; file: string } }>(`${prefix}/:channel/:file`, async (req, reply) => {
+    app.put<{ Params: { channel: string; file: string }; Querystring: { allowDowngrade?: string } }>(`${prefix}/:channel/:file`, async (req, reply) => {
       const channel = checkChannelName(req.params.channel);
       const filename = checkPackageName(req.params.file);
       if (channel === ARCHIVE) throw new HttpError(400, `${ARCHIVE} only receives the packages publish supersedes`);
@@ -111,13 +111,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       return withUploadDir(async (dir) => {
         const file = path.join(dir, filename);
         await receiveBody(body, limit, file);
-        const { status, outcome } = await publishUpload(root, channel, filename, file, (l) => log(`  ${l}`));
+        const { status, outcome } = await publishUpload(root, channel, filename, file, (l) => log(`  ${l}`), req.query.allowDowngrade === 'true');
         log(`${outcome.status}: ${outcome.message}`);
         return reply.status(status).send(outcome);
       });
     });
 
-    app.post<{ Params: { channel: string }; Body: { pluginId?: unknown; from?: unknown } }>(`${prefix}/:channel/promote`, async (req, reply) => {
+    app.post<{ Params: { channel: string }; Body: { pluginId?: unknown; from?: unknown; allowDowngrade?: unknown } }>(`${prefix}/:channel/promote`, async (req, reply) => {
       const to = checkChannelName(req.params.channel);
       if (to === ARCHIVE) throw new HttpError(400, `${ARCHIVE} only receives the packages publish supersedes`);
       auth(req, to);
@@ -128,7 +128,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
       const pluginId = checkPluginId(body.pluginId);
       const from = checkChannelName(typeof body.from === 'string' ? body.from : 'testing');
       if (from === to) throw new HttpError(400, 'from and to are the same channel');
-      const { status, outcome } = await promoteEntry(root, from, to, pluginId, (l) => log(`  ${l}`));
+      const { status, outcome } = await promoteEntry(root, from, to, pluginId, (l) => log(`  ${l}`), body.allowDowngrade === true);
       log(`${outcome.status}: ${outcome.message}`);
       return reply.status(status).send(outcome);
     });

@@ -132,24 +132,24 @@ function archiveOf(root: string, channel: string): LocalChannel | undefined {
 }
 
 /** PUT: publish the uploaded file as `filename` into `channel`. */
-export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void) {
+export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void, allowDowngrade = false) {
   const req = await identify(file, filename);
   // identify() ran every check publishPackage runs: what it may still throw is a server fault (500)
   const outcome = await serialized(channel, () =>
-    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log }),
+    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log, allowDowngrade }),
   );
   return { status: outcomeStatus(outcome), outcome };
 }
 
 /** POST promote: copy `pluginId`'s entry and exact bytes from `from` into `to`. */
-export async function promoteEntry(root: string, from: string, to: string, pluginId: string, log: (s: string) => void) {
+export async function promoteEntry(root: string, from: string, to: string, pluginId: string, log: (s: string) => void, allowDowngrade = false) {
   const text = await fsp.readFile(path.join(root, from, INDEX_FILE), 'utf8').catch(() => null);
   if (text === null) throw new HttpError(404, `channel ${from} has no ${INDEX_FILE}`);
   const index = parseIndex(text, `${from}/${INDEX_FILE}`);
   if (!isJsonObject(index.get(pluginId))) throw new HttpError(404, `${pluginId} is not in ${from}/${INDEX_FILE}`);
   const outcome = await serialized(to, async () => {
     try {
-      return await copyEntry(new ServedChannel(root, from), new ServedChannel(root, to), pluginId, { archive: archiveOf(root, to), log });
+      return await copyEntry(new ServedChannel(root, from), new ServedChannel(root, to), pluginId, { archive: archiveOf(root, to), log, allowDowngrade });
     } catch (e) {
       if (/broken|does not match|missing|cannot be published|not a readable/.test((e as Error).message)) throw new HttpError(422, (e as Error).message);
       throw e;

@@ -3,6 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyEntry, INDEX_FILE, openRepository, publishPackage, TOKEN_ENV } from '../src/domain';
+import { promote } from '../../provd-nx/src/channel/promote';
 import { buildPlugin, hashTree, literal, pluginInfoText, put, sha1, startServer, tempDir, TESTING_ONLY, WRITE_ALL } from './fixture';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
@@ -165,6 +166,30 @@ describe('publishing and promoting through HTTP', () => {
     expect(sha1(bytes)).toBe(testing['acme-t2-2.0'].sha1sum);
     expect(sha1(bytes)).toBe(sha1(await download('testing/acme-t2-2.0-1.1.0.tar.bz2')));
     expect((await copyEntry(repo.channel('testing'), repo.channel('stable'), 'acme-t2-2.0')).status).toBe('already-published');
+  });
+
+  it('rolls back through HTTP: the archived bytes return to stable, the replaced version goes to the archive', async () => {
+    const repo = openRepository(`${server.base}/plugins/2`, work);
+    const result = await promote({
+      name: 'acme-t2',
+      models: ['acme-t2-2.0'],
+      only: ['acme-t2-2.0'],
+      version: '1.0.0',
+      fromArchive: true,
+      from: repo.channel('archive'),
+      fromName: 'archive',
+      to: repo.channel('stable'),
+      toName: 'stable',
+      archive: repo.channel('archive'),
+    });
+    expect(result.rows.map((r) => [r.model, r.toVersion, r.fromVersion, r.action])).toEqual([['acme-t2-2.0', '1.1.0', '1.0.0', 'promoted']]);
+    expect(result.ok).toBe(true);
+    const stable = JSON.parse((await download(`stable/${INDEX_FILE}`)).toString());
+    expect(stable['acme-t2-2.0']).toMatchObject({ version: '1.0.0', sha1sum: sha1(await fsp.readFile(path.join(root, 'archive', 'acme-t2-2.0-1.0.0.tar.bz2'))) });
+    expect(await fsp.readdir(path.join(root, 'stable'))).not.toContain('acme-t2-2.0-1.1.0.tar.bz2');
+    expect(await fsp.readdir(path.join(root, 'archive'))).toContain('acme-t2-2.0-1.1.0.tar.bz2');
+    // forward again, for the tests below
+    expect((await copyEntry(repo.channel('testing'), repo.channel('stable'), 'acme-t2-2.0')).status).toBe('published');
   });
 
   it('16 concurrent uploaders lose nothing', async () => {

@@ -1,7 +1,9 @@
 import { parseJson, serializeJson } from './python-json';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { collect } from '../../test/child-process';
+import { buildTestPackage, type TestPackage } from '../../test/test-package';
+import { snapshotFiles } from '../../test/file-snapshot';
 import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +17,6 @@ import { openRepository } from '../repository/open';
 import { LocalChannel } from '../repository/local';
 import { sha1File } from '../package/read';
 import { packageFileName, packageFileVersion } from '../package/naming';
-import { createPackage } from '../package/create';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
 
 const execFileAsync = promisify(execFile);
@@ -68,47 +69,22 @@ function infoText(version: string, extra = ''): string {
   );
 }
 
-interface Built {
-  pluginId: string;
-  version: string;
-  file: string;
-  infoFile: string;
-  infoText: string;
-}
+type Built = TestPackage;
 
-let builds = 0;
-async function buildPackage(
+function buildPackage(
   pluginId: string,
   version: string,
   opts: { extra?: string; content?: string; bigFile?: string; packageId?: string; info?: string } = {},
 ): Promise<Built> {
-  const dir = tmp('src', `${builds++}`, pluginId);
-  await fsp.mkdir(dir, { recursive: true });
-  const text = opts.info ?? infoText(version, opts.extra);
-  await fsp.writeFile(path.join(dir, 'plugin-info'), text);
-  await fsp.writeFile(path.join(dir, 'entry.py'), `# ${pluginId} ${version}\n${opts.content ?? ''}common_globals = {}\n`);
-  if (opts.bigFile) await fsp.link(opts.bigFile, path.join(dir, 'firmware.bin'));
-  const file = tmp('pkg', `${builds}`, packageFileName(pluginId, version));
-  await createPackage(dir, opts.packageId ?? pluginId, file);
-  const infoFile = path.join(dir, 'plugin-info');
-  return { pluginId, version, file, infoFile, infoText: text };
+  const info = opts.info ?? infoText(version, opts.extra);
+  const entry = `# ${pluginId} ${version}\n${opts.content ?? ''}common_globals = {}\n`;
+  return buildTestPackage(tmp(), pluginId, version, { info, entry, bigFile: opts.bigFile, packageId: opts.packageId });
 }
 
 const request = (b: Built) => ({ pluginId: b.pluginId, version: b.version, packageFile: b.file, pluginInfoText: b.infoText });
 
 /** Every file under `root` (dot files included) with its SHA-1 and mtime. */
-async function snapshot(root: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
-      const abs = path.join(dir, e.name);
-      if (e.isDirectory()) await walk(abs);
-      else out[path.relative(root, abs)] = `${await sha1File(abs)} ${(await fsp.stat(abs)).mtimeMs}`;
-    }
-  };
-  await walk(root);
-  return out;
-}
+const snapshot = (root: string) => snapshotFiles(root, { mtime: true });
 
 async function pythonDumps(jsonText: string): Promise<string> {
   const script = 'import json,sys\nsys.stdout.write(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, separators=(",",":")))';
@@ -130,36 +106,6 @@ function spawnPublisher(repo: string, b: Built, opts: { archive?: boolean; gate?
     // TMPDIR: read-back copies of killed children land where afterAll cleans up.
     { cwd: REPO_ROOT, stdio: [opts.gate ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: childTmp } },
   );
-}
-
-function collect(child: ChildProcess): {
-  proc: ChildProcess;
-  out: () => string;
-  err: () => string;
-  exit: Promise<number | null>;
-  line: (text: string) => Promise<void>;
-} {
-  let out = '';
-  let err = '';
-  const waiters: Array<{ text: string; resolve: () => void }> = [];
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-    for (const w of waiters) if (out.includes(`${w.text}\n`)) w.resolve();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    proc: child,
-    out: () => out,
-    err: () => err,
-    exit,
-    line: (text) =>
-      new Promise<void>((resolve, reject) => {
-        if (out.includes(`${text}\n`)) return resolve();
-        waiters.push({ text, resolve });
-        void exit.then((code) => reject(new Error(`child exited (${code}) before "${text}": ${err}`)));
-      }),
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -85,6 +85,12 @@ export function entryProblems(pluginId: string, entry: JsonValue | undefined): s
   return problems;
 }
 
+/** Whether some entry of the index names this package file. */
+export function isReferenced(index: ChannelIndex, filename: string): boolean {
+  for (const e of index.values()) if (isJsonObject(e) && e.filename === filename) return true;
+  return false;
+}
+
 /** Packages of `pluginId` in the channel that its indexed version superseded. */
 export function supersededFiles(names: readonly string[], index: ChannelIndex, pluginId: string): string[] {
   const entry = indexEntry(index, pluginId);

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { JsonObject, isJsonObject, JsonNumber } from './python-json';
-import { ChannelIndex, indexEntry, compareVersions, supersededFiles, readIndex, makeEntry, INDEX_FILE, serializeIndex, PACKAGE_KEYS, entryProblems, entryPluginInfo } from './plugins-db';
+import { ChannelIndex, indexEntry, compareVersions, supersededFiles, isReferenced, readIndex, makeEntry, INDEX_FILE, serializeIndex, PACKAGE_KEYS, entryProblems, entryPluginInfo } from './plugins-db';
 import { readPackageOnce, fileFacts } from './package-cache';
 import { withTempDir } from '../repository/temp-dir';
 import { ChannelBackend } from '../repository/backend';
@@ -66,6 +66,8 @@ export interface PublishOptions {
   /** Lock wait and staleness (see ChannelBackend.lock). */
   lockTimeoutMs?: number;
   lockStaleMs?: number;
+  /** Replace a newer indexed version (promote --allow-downgrade, rollback); the replaced file is archived. */
+  allowDowngrade?: boolean;
 }
 
 interface Candidate {
@@ -81,12 +83,13 @@ interface Candidate {
 type Decision = { kind: 'publish'; previous?: string } | { kind: 'same' } | { kind: 'refused'; message: string; previous: string };
 
 /** Step 1's rule, pure: what the index allows for this candidate. */
-function decide(index: ChannelIndex, c: Candidate, where: string): Decision {
+function decide(index: ChannelIndex, c: Candidate, where: string, allowDowngrade = false): Decision {
   const current = indexEntry(index, c.pluginId);
   // No entry, or a broken one without a version: ours replaces it.
   if (!current || typeof current.version !== 'string') return { kind: 'publish' };
   const indexed = current.version;
   const order = compareVersions(indexed, c.version);
+  if (order > 0 && allowDowngrade) return { kind: 'publish', previous: indexed };
   if (order > 0) {
     return {
       kind: 'refused',
@@ -125,7 +128,8 @@ async function checkPackageFile(file: string, sha1: string, pluginId: string, in
  */
 async function ensureUploaded(channel: ChannelBackend, c: Candidate, tmpDir: string, log: (s: string) => void): Promise<void> {
   let state = await remoteState(channel, c.filename, c.sha1, tmpDir);
-  if (state === 'absent') {
+  // again if gone at once: a promote's sweep (under its lock) may archive an upload not yet indexed
+  for (let attempt = 0; state === 'absent' && attempt < 3; attempt++) {
     log(`uploading ${c.filename} to ${channel.location}`);
     await channel.upload(c.file, c.filename, { ifAbsent: true });
     state = await remoteState(channel, c.filename, c.sha1, tmpDir);
@@ -139,7 +143,7 @@ async function ensureUploaded(channel: ChannelBackend, c: Candidate, tmpDir: str
 }
 
 /** Copy to the archive, check the copy, then remove from the channel. False if it had to stay. */
-async function moveToArchive(
+export async function moveToArchive(
   channel: ChannelBackend,
   archive: ChannelBackend,
   name: string,
@@ -221,7 +225,7 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
   });
 
   const index = await readIndex(channel);
-  const first = decide(index, c, where);
+  const first = decide(index, c, where, opts.allowDowngrade);
   if (first.kind === 'refused') return refused(first);
 
   if (opts.dryRun) {
@@ -259,8 +263,9 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
       const release = await channel.lock(owner, lockOpts);
       try {
         const locked = await readIndex(channel);
-        const second = decide(locked, c, where);
+        const second = decide(locked, c, where, opts.allowDowngrade);
         if (second.kind === 'refused') return refused(second);
+        const replaced = second.kind === 'publish' ? indexEntry(locked, c.pluginId)?.filename : undefined;
         if (second.kind === 'publish') {
           // Cleanups only run under the lock, so the file checked now is the file the index gets.
           await ensureUploaded(channel, c, tmpDir, log);
@@ -269,6 +274,10 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
           log(`indexed ${c.pluginId} ${c.version} in ${where}/${INDEX_FILE}`);
         }
         const moved = opts.archive ? await archiveSuperseded(channel, locked, c.pluginId, opts.archive, tmpDir, log) : [];
+        // a downgrade replaced a newer file, which supersededFiles (older only) leaves alone
+        if (opts.archive && typeof replaced === 'string' && replaced !== c.filename && !isReferenced(locked, replaced)) {
+          if (await moveToArchive(channel, opts.archive, replaced, tmpDir, log)) moved.push(replaced);
+        }
         const note = movedNote(moved, opts.archive);
         return second.kind === 'same' ? already(note) : published(second.previous, note);
       } finally {
@@ -298,7 +307,7 @@ export async function publishPackage(channel: ChannelBackend, req: PublishReques
   const { size, sha1 } = await fileFacts(req.packageFile);
   await checkPackageFile(req.packageFile, sha1, req.pluginId, info);
   // a provd-repo server does the rest itself, under its own lock (a dry run only reads: done here)
-  if (channel.publishHere && !opts.dryRun) return channel.publishHere(req);
+  if (channel.publishHere && !opts.dryRun) return channel.publishHere(req, { allowDowngrade: opts.allowDowngrade });
   return publishCandidate(channel, { pluginId: req.pluginId, version: req.version, file: req.packageFile, filename, size, sha1, info }, opts);
 }
 
@@ -313,7 +322,7 @@ export async function copyEntry(
   pluginId: string,
   opts: PublishOptions = {},
 ): Promise<PublishOutcome> {
-  if (to.copyHere && !opts.dryRun) return to.copyHere(from, pluginId);
+  if (to.copyHere && !opts.dryRun) return to.copyHere(from, pluginId, { allowDowngrade: opts.allowDowngrade });
   const index = await readIndex(from);
   const entry = index.get(pluginId);
   if (entry === undefined) throw new Error(`${pluginId} is not in ${from.location}/${INDEX_FILE}`);

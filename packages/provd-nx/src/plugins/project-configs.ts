@@ -13,19 +13,48 @@ import { targetHelp } from './target-help';
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
 
-/** Family targets run the same target of every model of the family. */
+/**
+ * Family targets run the same target of every model of the family, with the options
+ * given to the family (params: 'forward'), so `--channel=stable` is never dropped.
+ * promote and status are one task per family: one plan, one table.
+ */
 export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfiguration> {
   const ids = recipe.models.map((m) => m.pluginId);
   const all = (target: string, what: string): TargetConfiguration => ({
     executor: 'nx:noop',
-    dependsOn: [{ projects: ids, target }],
+    dependsOn: [{ projects: ids, target, params: 'forward' }],
     // the options are those of the models' executor, which does the work
-    metadata: { description: `${what} every model of ${recipe.name} (${ids.length})`, technologies: TECHNOLOGIES, help: targetHelp(ids[0] ?? recipe.name, target) },
+    metadata: {
+      description: `${what} every model of ${recipe.name} (${ids.length}); options are passed on to each model`,
+      technologies: TECHNOLOGIES,
+      help: targetHelp(ids[0] ?? recipe.name, target),
+    },
   });
   return {
     build: all('build', 'Build'),
     version: all('version', 'Version'),
     publish: all('publish', 'Publish to the testing channel'),
+    promote: promoteTarget(recipe.name, `every model of ${recipe.name} (${ids.length})`),
+    // status compares the built packages of the current sources (cache hits) with testing's
+    status: { ...statusTarget(recipe.name, `model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
+  };
+}
+
+function promoteTarget(project: string, what: string): TargetConfiguration {
+  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
+}
+
+function statusTarget(project: string, what: string): TargetConfiguration {
+  return channelTarget(project, 'status', `One row per ${what}: source, testing and stable versions, needs bump, ready to promote, orphans; --json`);
+}
+
+/** A target that reads or writes channels: never cached, no file inputs. */
+function channelTarget(project: string, executor: string, description: string): TargetConfiguration {
+  return {
+    executor: `${PLUGIN_NAME}:${executor}`,
+    cache: false,
+    inputs: [],
+    metadata: { description, technologies: TECHNOLOGIES, help: targetHelp(project, executor) },
   };
 }
 
@@ -51,6 +80,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
           help: targetHelp(REPOSITORY_PROJECT, 'init-repository'),
         },
       },
+      status: { ...statusTarget(REPOSITORY_PROJECT, 'model of the collection'), dependsOn: [{ projects: ['tag:type:model'], target: 'build' }] },
       verify: {
         executor: `${PLUGIN_NAME}:verify`,
         cache: false,
@@ -87,8 +117,6 @@ export function modelInputs(model: Model, fingerprint: string) {
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   return [
     ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
-    // the plugin-info as the version task left it, not as it was when the run started
-    { dependentTasksOutputFiles: '**/plugin-info', transitive: false },
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
   ];
@@ -106,21 +134,11 @@ export function modelTargets(
       ? `${model.steps.length} copy step(s) replayed natively`
       : `recipe function run with python3`;
   return {
-    version: {
-      executor: `${PLUGIN_NAME}:version`,
-      cache: false,
-      // declared so build (which reads it through dependentTasksOutputFiles) is hashed after the bump
-      outputs: ['{projectRoot}/plugin-info'],
-      metadata: {
-        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run`,
-        technologies: TECHNOLOGIES,
-        help: targetHelp(id, 'version'),
-      },
-    },
+    // build packages the current sources (cached); version compares that package with the
+    // released one, bumps and rebuilds if needed; publish releases what version left in dist/
     build: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      dependsOn: ['version'],
       inputs: modelInputs(model, fingerprint),
       // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
       // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (model/plugin-folder.ts).
@@ -131,16 +149,29 @@ export function modelTargets(
         help: targetHelp(id, 'build'),
       },
     },
-    publish: {
-      executor: `${PLUGIN_NAME}:publish`,
+    version: {
+      executor: `${PLUGIN_NAME}:version`,
       cache: false,
       dependsOn: ['build'],
       options: { channel: 'testing' },
       metadata: {
-        description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run`,
+        description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if its built package differs from the one the channel holds under the same version, and rebuild; offline: if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run, --commit`,
+        technologies: TECHNOLOGIES,
+        help: targetHelp(id, 'version'),
+      },
+    },
+    publish: {
+      executor: `${PLUGIN_NAME}:publish`,
+      cache: false,
+      // --channel, --repository, --dry-run, --commit reach the version task that decides the bump
+      dependsOn: [{ target: 'version', params: 'forward' }],
+      options: { channel: 'testing' },
+      metadata: {
+        description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run, --prune, --create-repository`,
         technologies: TECHNOLOGIES,
         help: targetHelp(id, 'publish'),
       },
     },
+    promote: promoteTarget(id, id),
   };
 }

@@ -9,6 +9,8 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   publish: { dryRun: true },
   verify: { channel: 'stable' },
   'init-repository': { dryRun: true },
+  promote: { dryRun: true },
+  status: { json: true },
 };
 
 /** metadata.help of `project:target`; family targets point at a model's, whose executor does the work. */
@@ -18,5 +20,5 @@ export function targetHelp(project: string, target: keyof typeof EXAMPLES | stri
 
 /** How families and models group their targets in Nx Console and the graph. */
 export const TARGET_GROUPS: Record<string, string[]> = {
-  'provd release': ['version', 'build', 'publish'],
+  'provd release': ['version', 'build', 'publish', 'status', 'promote'],
 };

@@ -3,8 +3,9 @@ import {
   PreTasksExecution
 } from '@nx/devkit';
 import { runLogFile, summaryTable, readRunLog } from '../utils/run-log';
+import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../version/bump-commit';
 import { ProvdPluginOptions } from '../utils/options';
-import { PROVD_ENV } from '../utils/env';
+import { PROVD_ENV, provdEnv } from '../utils/env';
 import { restorePluginFolders } from './restore-plugin-folders';
 
 /**
@@ -17,15 +18,28 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   // without becoming build overrides (which would change build hashes).
   process.env[PROVD_ENV.base] = argValue(context.argv, 'base') ?? '';
   process.env[PROVD_ENV.bump] = argValue(context.argv, 'bump') ?? '';
+  // `--version` is nx's own flag: promote --from archive reads the version to restore from here
+  process.env[PROVD_ENV.restoreVersion] = argValue(context.argv, 'version') ?? '';
+  process.env[PROVD_ENV.commit] = context.argv.some((a) => a === '--commit' || a === '--commit=true') ? 'true' : '';
   process.env[PROVD_ENV.dryRun] = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
   process.env[PROVD_ENV.runLog] = runLogFile(context.id);
 };
 
-/** After tasks: plugin folders back for builds restored from a cache, then one table of what moved and where it went. */
+/**
+ * After tasks: plugin folders back for builds restored from a cache, one table of
+ * what moved and where it went, and the bumped plugin-info files to record.
+ */
 export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async (options, context) => {
   await restorePluginFolders(options, context);
-  const table = summaryTable(readRunLog(runLogFile(context.id)));
+  const records = readRunLog(runLogFile(context.id));
+  const table = summaryTable(records);
   if (table) console.log(`\n provd summary\n\n${table}\n`);
+  const bumps = bumpsOf(records);
+  if (bumps.length === 0) return;
+  console.log(` bumped: ${bumps.map((b) => b.file).join(', ')}`);
+  if (provdEnv('commit') === 'true' || records.some((r) => r.commit)) {
+    console.log(` committed ${commitBumps(context.workspaceRoot, bumps)}: ${commitMessage(bumps).split('\n')[0]}\n`);
+  } else console.log(` record them: ${commitCommand(bumps)}\n`);
 };
 
 function argValue(argv: string[], name: string): string | undefined {

@@ -15,6 +15,7 @@ import { openRepository, repositoryLocation } from '../repository/open';
 import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
 import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
 import { isKeywordBump, isVersion, nextVersion } from '../version/provd-version';
+import { planReleasedBump } from './released-bump';
 
 export default class PluginInfoVersionActions extends VersionActions {
   validManifestFilenames = [PLUGIN_INFO];
@@ -23,6 +24,15 @@ export default class PluginInfoVersionActions extends VersionActions {
 
   private get manifestPath(): string {
     return posix.join(this.projectGraphNode.data.root, PLUGIN_INFO);
+  }
+
+  /**
+   * Called by Nx after version plans are read and before any bump is decided: the
+   * moment to say which models need one (see released-bump.ts), so nothing prompts.
+   */
+  override async validate(tree: Tree): Promise<void> {
+    await super.validate(tree);
+    await planReleasedBump(this.releaseGroup, this.projectGraphNode, tree, (line) => console.log(`provd: ${line}`));
   }
 
   async readCurrentVersionFromSourceManifest(tree: Tree) {

@@ -52,8 +52,8 @@ export interface ChannelBackend {
   /** Remove what writers killed mid-write left behind (temp files), where the backend can tell. */
   tidy?(): Promise<void>;
   /** Backends whose server publishes itself (checks, indexes under its lock, archives) in one request. */
-  publishHere?(req: PublishRequest): Promise<PublishOutcome>;
-  copyHere?(from: ChannelBackend, pluginId: string): Promise<PublishOutcome>;
+  publishHere?(req: PublishRequest, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;
+  copyHere?(from: ChannelBackend, pluginId: string, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;
 }
 
 export interface Repository {

@@ -61,18 +61,19 @@ export class HttpUploadChannel extends HttpChannel {
   }
 
   /** One PUT: the server checks the package, indexes it under its lock, archives what it supersedes. */
-  async publishHere(req: PublishRequest): Promise<PublishOutcome> {
+  async publishHere(req: PublishRequest, opts: { allowDowngrade?: boolean } = {}): Promise<PublishOutcome> {
     const filename = packageFileName(req.pluginId, req.version);
-    const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}`;
+    // a rollback (promote --from archive) goes back on purpose
+    const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}${opts.allowDowngrade ? '?allowDowngrade=true' : ''}`;
     return this.send('PUT', url, await fsp.readFile(req.packageFile), 'application/octet-stream', `publishing ${filename} to ${this.location}`);
   }
 
   /** One POST: the server copies the entry and its exact bytes from a channel of the same server. */
-  async copyHere(from: ChannelBackend, pluginId: string): Promise<PublishOutcome> {
+  async copyHere(from: ChannelBackend, pluginId: string, opts: { allowDowngrade?: boolean } = {}): Promise<PublishOutcome> {
     if (!(from instanceof HttpUploadChannel) || from.base !== this.base) {
       throw new Error(`${this.location}: can only promote from a channel of the same server (not ${from.location})`);
     }
     const url = `${this.base}/${encodeURIComponent(this.name)}/promote`;
-    return this.send('POST', url, JSON.stringify({ pluginId, from: from.name }), 'application/json', `promoting ${pluginId} to ${this.location}`);
+    return this.send('POST', url, JSON.stringify({ pluginId, from: from.name, ...(opts.allowDowngrade ? { allowDowngrade: true } : {}) }), 'application/json', `promoting ${pluginId} to ${this.location}`);
   }
 }

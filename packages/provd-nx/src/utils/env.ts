@@ -17,6 +17,10 @@ export const PROVD_ENV = {
   bump: 'PROVD_BUMP',
   /** 'true' when the run has --dry-run; set by preTasksExecution */
   dryRun: 'PROVD_DRY_RUN',
+  /** 'true' when the run has --commit (version/publish): the end-of-run hook commits the bumps */
+  commit: 'PROVD_COMMIT',
+  /** nx's own `--version` flag, which promote --from archive reads as the version to restore */
+  restoreVersion: 'PROVD_RESTORE_VERSION',
   /** seconds to wait for a remote repository's connection or next data (default 30) */
   timeout: 'PROVD_TIMEOUT',
   /** a file: benchmarks set it, and timed phases append one JSON line each (utils/profile.ts) */

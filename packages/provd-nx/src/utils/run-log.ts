@@ -9,12 +9,16 @@ import { provdEnv } from './env';
  * PROVD_RUN_LOG is set by the preTasksExecution hook.
  */
 export interface RunRecord {
-  task: 'version' | 'publish';
+  task: 'version' | 'publish' | 'promote';
   pluginId: string;
   from?: string;
   to?: string;
   status: string;
   detail?: string;
+  /** the plugin-info a version task read or wrote (workspace-relative) */
+  file?: string;
+  /** the task was asked to commit its bump (version --commit) */
+  commit?: boolean;
 }
 
 /** The log of one nx run (Nx gives pre- and post-task hooks the same run id). */

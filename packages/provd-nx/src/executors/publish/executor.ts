@@ -1,5 +1,12 @@
+import type { ExecutorContext } from '@nx/devkit';
 import { publishModel } from '../../model/publish';
 import { modelVersion } from '../../model/model';
+import { readIndex } from '../../channel/plugins-db';
+import { orphans } from '../../channel/orphans';
+import { removeEntries } from '../../channel/promote';
+import type { ChannelBackend } from '../../repository/backend';
+import { fixCommand } from '../../version/bump-commit';
+import { releaseScope } from '../../utils/release-scope';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
 import { plannedVersion, recordRun } from '../../utils/run-log';
 import { batchExecutor, executor, TaskBody } from '../../utils/task';
@@ -24,9 +31,12 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
       log: (line) => out.log(`  ${line}`),
     });
     const say = outcome.status === 'refused' ? out.error : out.log;
-    say(`${model.pluginId} ${outcome.version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}`);
+    // a forgotten bump: say the command that fixes it
+    const fix = outcome.status === 'refused' && outcome.previous === outcome.version ? `; fix: ${fixCommand(model.pluginId)} (or npx nx run-many -t publish)` : '';
+    say(`${model.pluginId} ${outcome.version}: ${outcome.status}${outcome.dryRun ? ' (dry run)' : ''}: ${outcome.message}${fix}`);
     const status = (outcome.dryRun ? 'would be ' : '') + outcome.status.replace('-', ' ');
     recordRun({ task: 'publish', pluginId: model.pluginId, to: outcome.version, status, detail: channelName });
+    await familyOrphans(context, model.family, repository.channel(channelName), repository.channel('archive'), channelName, !!options.prune && !dryRun);
     return outcome.status !== 'refused';
   } catch (e) {
     out.error(`error: ${model.pluginId}: ${(e as Error).message}`);
@@ -34,6 +44,14 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     return false;
   }
 };
+
+/** Ids of the family the channel still indexes but no model declares: reported (summary table), archived with --prune. */
+async function familyOrphans(context: ExecutorContext, family: string, channel: ChannelBackend, archive: ChannelBackend, channelName: string, prune: boolean): Promise<void> {
+  const scope = releaseScope(context);
+  const found = orphans((await readIndex(channel)).keys(), scope.allModels, scope.families, family);
+  if (found.length && prune) await removeEntries(channel, archive, found);
+  for (const id of found) recordRun({ task: 'publish', pluginId: id, status: prune ? 'orphan, archived' : 'orphan (--prune archives it)', detail: channelName });
+}
 
 export default executor(publish);
 export const batchPublish = batchExecutor(publish);

@@ -2,5 +2,7 @@ export interface PublishExecutorSchema {
   channel?: 'testing' | 'stable';
   repository?: string;
   dryRun?: boolean;
+  commit?: boolean;
+  prune?: boolean;
   createRepository?: boolean;
 }

@@ -3,7 +3,7 @@ import { familyFiles } from '../../../test/collection';
 import { createWorkspace, TestWorkspace } from '../../../test/workspace';
 import versionExecutor from './executor';
 
-describe('version executor', () => {
+describe('version executor, git-base rule (the offline fallback)', () => {
   let ws: TestWorkspace;
   const version = (m: string) => JSON.parse(ws.read(`plugins/fam/${m}/plugin-info`)).version;
   const run = async (options: object, project = 'fam-1.0') => {
@@ -11,7 +11,7 @@ describe('version executor', () => {
     const log = vi.spyOn(console, 'log').mockImplementation((l) => void out.push(String(l)));
     const err = vi.spyOn(console, 'error').mockImplementation((l) => void out.push(String(l)));
     try {
-      return { ...(await versionExecutor(options, ws.executorContext(project, 'version'))), out: out.join('\n') };
+      return { ...(await versionExecutor({ rule: 'git', ...options }, ws.executorContext(project, 'version'))), out: out.join('\n') };
     } finally {
       log.mockRestore();
       err.mockRestore();
@@ -34,7 +34,7 @@ describe('version executor', () => {
     ws.append('plugins/fam/common/common.py', '# changed\n');
     const check = await run({ base: 'HEAD', check: true });
     expect(check.success).toBe(false);
-    expect(check.out).toBe('fam-1.0: changed since HEAD without a version bump: still 1.0.0 (1 file(s) changed since HEAD: plugins/fam/common/common.py)');
+    expect(check.out).toBe('fam-1.0: changed since HEAD without a version bump: still 1.0.0 (1 file(s) changed since HEAD: plugins/fam/common/common.py); fix: npx nx run fam-1.0:version');
     expect((await run({ base: 'HEAD', dryRun: true })).out).toMatch(/^fam-1\.0: 1\.0\.0 -> 1\.0\.1 \(dry run, nothing written\)/);
     expect(version('1.0')).toBe('1.0.0');
     expect((await run({ base: 'HEAD' })).out).toMatch(/^fam-1\.0: 1\.0\.0 -> 1\.0\.1 \(1 file/);

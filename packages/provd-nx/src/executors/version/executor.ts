@@ -1,24 +1,86 @@
-import { bumpOf, isDryRun, modelOf, versionBase } from '../../utils/context';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutorContext } from '@nx/devkit';
+import { buildModel } from '../../model/build';
+import { type Model, pluginInfoPath } from '../../model/model';
+import { packageFileName } from '../../package/naming';
+import { readPluginInfo } from '../../model/plugin-info';
+import { describeState, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
+import { fixCommand } from '../../version/bump-commit';
+import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../version/version';
+import { isKeywordBump, isVersion } from '../../version/provd-version';
+import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../utils/context';
 import { recordRun } from '../../utils/run-log';
-import { batchExecutor, executor, TaskBody } from '../../utils/task';
-import { applyVersion, planVersion } from '../../version/version';
+import { batchExecutor, executor, TaskBody, TaskOutput } from '../../utils/task';
 import type { VersionExecutorSchema } from './schema';
 
 const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
-  const base = versionBase(options.base, context);
-  let plan;
+  const file = pluginInfoPath(model);
+  const bump = bumpOf(options.bump);
   try {
-    plan = planVersion(context.root, model, base, bumpOf(options.bump));
+    const current = readPluginInfo(join(context.root, file), file).version;
+    // an exact version is a decision, not a reaction to changes: the git rule applies it
+    if (options.rule === 'git' || (!isKeywordBump(bump) && isVersion(bump))) return await gitRule(options, context, out, model, bump);
+    const channelName = options.channel ?? 'testing';
+    let state: ReleaseState;
+    const builtPackage = await currentPackage(context, model, current);
+    try {
+      const channel = repositoryOf(options.repository, context).channel(channelName);
+      state = await releaseState(channel, model.pluginId, current, builtPackage, digestCacheDir(context.root, pluginOptions(context).distDir));
+    } catch (e) {
+      out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${(e as Error).message.split('\n')[0]}): falling back to the git-base rule`);
+      return await gitRule(options, context, out, model, bump);
+    }
+    const why = describeState(state, channelName);
+    if (!needsBump(state)) {
+      out.log(`${model.pluginId}: ${current} (${why})`);
+      recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: state.kind, file });
+      return true;
+    }
+    if (options.check) {
+      out.error(`${model.pluginId}: contents changed without a version bump: still ${current} (${why}); fix: ${fixCommand(model.pluginId)}`);
+      recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: 'needs bump', file });
+      return false;
+    }
+    // behind with the same contents: take the released version (publish then finds it already there)
+    const next = state.kind === 'behind' ? (state.sameContents ? state.released : nextVersion(state.released, bump)) : nextVersion(current, bump);
+    const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase: current, changed: [], state: 'bump', next };
+    return await applyBump(context, out, model, plan, isDryRun(options.dryRun), ` (${why})`, options.commit);
   } catch (e) {
     out.error(`error: ${(e as Error).message}`);
     return false;
   }
+};
+
+/** The package of the current sources: built by the build task this depends on, or now. */
+async function currentPackage(context: ExecutorContext, model: Model, current: string): Promise<string> {
+  const { distDir } = pluginOptions(context);
+  const file = join(context.root, distDir, 'packages', packageFileName(model.pluginId, current));
+  if (existsSync(file)) return file;
+  return (await buildModel(context.root, model, distDir, pluginIds(context))).packageFile;
+}
+
+/** Write the bump and rebuild, so dist/ holds the package publish will release. */
+async function applyBump(context: ExecutorContext, out: TaskOutput, model: Model, plan: VersionPlan, dry: boolean, what: string, commit?: boolean): Promise<boolean> {
+  if (!dry) {
+    applyVersion(context.root, plan);
+    await buildModel(context.root, model, pluginOptions(context).distDir, pluginIds(context));
+  }
+  out.log(`${plan.pluginId}: ${plan.current} -> ${plan.next}${dry ? ' (dry run, nothing written)' : ''}${what}`);
+  recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, to: plan.next, status: dry ? 'would bump' : 'bumped', file: plan.file, ...(commit ? { commit } : {}) });
+  return true;
+}
+
+/** The offline rule: bump when the model's inputs changed since the git base and its version has not moved. */
+async function gitRule(options: VersionExecutorSchema, context: ExecutorContext, out: TaskOutput, model: Model, bump: string): Promise<boolean> {
+  const base = versionBase(options.base, context);
+  const plan = planVersion(context.root, model, base, bump);
   const what = plan.changed.length ? ` (${plan.changed.length} file(s) changed since ${base}: ${plan.changed.slice(0, 3).join(', ')}${plan.changed.length > 3 ? ', ...' : ''})` : '';
   if (options.check) {
     if (plan.state === 'bump') {
-      out.error(`${plan.pluginId}: changed since ${base} without a version bump: still ${plan.current}${what}`);
-      recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, status: 'needs bump' });
+      out.error(`${plan.pluginId}: changed since ${base} without a version bump: still ${plan.current}${what}; fix: ${fixCommand(plan.pluginId)}`);
+      recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, status: 'needs bump', file: plan.file });
       return false;
     }
     out.log(`${plan.pluginId}: ${plan.current} ok (${plan.state})`);
@@ -27,15 +89,11 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
   if (plan.state !== 'bump') {
     const why = plan.state === 'moved' ? `already moved from ${plan.atBase}` : plan.state === 'new' ? `new since ${base}` : `unchanged since ${base}`;
     out.log(`${plan.pluginId}: ${plan.current} (${why})`);
-    recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, status: plan.state });
+    recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, status: plan.state, file: plan.file });
     return true;
   }
-  const dry = isDryRun(options.dryRun);
-  if (!dry) applyVersion(context.root, plan);
-  out.log(`${plan.pluginId}: ${plan.current} -> ${plan.next}${dry ? ' (dry run, nothing written)' : ''}${what}`);
-  recordRun({ task: 'version', pluginId: plan.pluginId, from: plan.current, to: plan.next, status: dry ? 'would bump' : 'bumped' });
-  return true;
-};
+  return applyBump(context, out, model, plan, isDryRun(options.dryRun), what, options.commit);
+}
 
 export default executor(version);
 export const batchVersion = batchExecutor(version);

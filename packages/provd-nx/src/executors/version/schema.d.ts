@@ -3,4 +3,8 @@ export interface VersionExecutorSchema {
   base?: string;
   check?: boolean;
   dryRun?: boolean;
+  channel?: 'testing' | 'stable';
+  repository?: string;
+  rule?: 'channel' | 'git';
+  commit?: boolean;
 }

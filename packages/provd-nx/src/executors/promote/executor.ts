@@ -1,0 +1,55 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { provdEnv } from '../../utils/env';
+import { isDryRun, repositoryOf } from '../../utils/context';
+import { orphans } from '../../channel/orphans';
+import { formatPromoteTable, promote } from '../../channel/promote';
+import { releaseScope } from '../../utils/release-scope';
+import type { ChannelName } from '../../repository/backend';
+import { recordRun } from '../../utils/run-log';
+import type { PromoteExecutorSchema } from './schema';
+
+/** One task for a whole family (one plan table), or for one model. */
+export default async function promoteExecutor(options: PromoteExecutorSchema, context: ExecutorContext) {
+  const scope = releaseScope(context);
+  const fromName = (options.from ?? 'testing') as ChannelName;
+  const toName = (options.to ?? 'stable') as ChannelName;
+  const dryRun = isDryRun(options.dryRun);
+  // nx keeps `--version` to itself; our preTasksExecution hook hands it over
+  const version = options.version || provdEnv('restoreVersion') || undefined;
+  try {
+    if (fromName === toName) throw new Error(`--from and --to are both ${toName}`);
+    if (toName === 'archive') throw new Error('--to archive: the archive is filled by promote and publish, never promoted to');
+    if (version && fromName !== 'archive') throw new Error('--version restores an archived version: use it with --from archive');
+    const repository = repositoryOf(options.repository, context);
+    const only = (Array.isArray(options.models) ? options.models : (options.models ?? '').split(','))
+      .map((s) => String(s).trim())
+      .filter(Boolean);
+    const result = await promote({
+      name: scope.name,
+      models: scope.models,
+      only,
+      orphans: scope.kind === 'family' ? (ids) => orphans(ids, scope.allModels, scope.families, scope.family) : undefined,
+      from: repository.channel(fromName),
+      fromName,
+      to: repository.channel(toName),
+      toName,
+      archive: repository.channel('archive'),
+      fromArchive: fromName === 'archive',
+      version,
+      dryRun,
+      allowDowngrade: options.allowDowngrade,
+      prune: options.prune,
+      log: (line) => console.log(`  ${line}`),
+    });
+    console.log(`\n${scope.name}: promote ${fromName} -> ${toName}${dryRun ? ' (dry run, nothing written)' : ''}\n\n${formatPromoteTable(result.rows, fromName, toName)}\n`);
+    for (const r of result.rows) {
+      if (r.action !== 'already promoted') (r.action === 'failed' || r.action === 'refused' ? console.error : console.log)(`${r.model}: ${r.message}`);
+      recordRun({ task: 'promote', pluginId: r.model, from: r.toVersion, to: r.fromVersion, status: dryRun && r.action === 'promote' ? 'would promote' : r.action, detail: toName });
+    }
+    if (!dryRun) console.log(result.problems.length ? `${toName}: ${result.problems.length} problem(s) after promote` : `${toName}: verified clean`);
+    return { success: result.ok };
+  } catch (e) {
+    console.error(`error: ${scope.name}: ${(e as Error).message}`);
+    return { success: false };
+  }
+}

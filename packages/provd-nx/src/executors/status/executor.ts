@@ -1,0 +1,45 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { pluginOptions, repositoryOf } from '../../utils/context';
+import type { ProvdMetadata } from '../../model/model';
+import { orphans } from '../../channel/orphans';
+import { packageFileName } from '../../package/naming';
+import { PLUGIN_INFO, readPluginInfo } from '../../model/plugin-info';
+import { releaseScope } from '../../utils/release-scope';
+import { digestCacheDir } from '../../version/release-state';
+import { collectStatus, formatStatusTable, type StatusModel } from '../../channel/status';
+import type { StatusExecutorSchema } from './schema';
+
+export default async function statusExecutor(options: StatusExecutorSchema, context: ExecutorContext) {
+  const scope = releaseScope(context);
+  const { distDir } = pluginOptions(context);
+  try {
+    const metas = new Map(
+      Object.values(context.projectsConfigurations.projects)
+        .map((p) => p.metadata?.provd as ProvdMetadata | undefined)
+        .flatMap((m) => (m?.kind === 'model' ? [[m.pluginId, m] as const] : []))
+    );
+    const models: StatusModel[] = scope.models.map((id) => {
+      const m = metas.get(id)!;
+      const file = posix.join(m.familyRoot, m.folder, PLUGIN_INFO);
+      const version = readPluginInfo(join(context.root, file), file).version;
+      const built = join(context.root, distDir, 'packages', packageFileName(id, version));
+      return { pluginId: id, version, ...(existsSync(built) ? { builtPackage: built } : {}) };
+    });
+    const repository = repositoryOf(options.repository, context);
+    const rows = await collectStatus({
+      models,
+      orphans: (ids) => (scope.kind === 'model' ? [] : orphans(ids, scope.allModels, scope.families, scope.family)),
+      testing: repository.channel('testing'),
+      stable: repository.channel('stable'),
+      digestCache: digestCacheDir(context.root, distDir),
+    });
+    if (options.json) console.log(JSON.stringify(rows, null, 2));
+    else console.log(`\n${scope.name}: ${repository.location}\n\n${formatStatusTable(rows)}\n`);
+    return { success: true };
+  } catch (e) {
+    console.error(`error: ${scope.name}: ${(e as Error).message}`);
+    return { success: false };
+  }
+}

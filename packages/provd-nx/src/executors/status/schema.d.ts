@@ -1,0 +1,4 @@
+export interface StatusExecutorSchema {
+  json?: boolean;
+  repository?: string;
+}

@@ -1,0 +1,71 @@
+/**
+ * `nx release version` without a specifier: the bump of each model is decided by what was
+ * released (see release-state.ts), not asked for. Nx's release-group processor prompts
+ * unless a bump comes from conventional commits or version plans, and a VersionActions
+ * cannot answer the prompt; so each model that needs a bump contributes an in-memory
+ * version plan (`patch` for its id) to its release group, just before Nx processes it.
+ * No file is written: Nx deletes only version plan files it read from disk, and only on request.
+ */
+import type { ProjectGraphProjectNode, Tree } from '@nx/devkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative } from 'node:path';
+import { buildModel } from '../model/build';
+import type { Model, ProvdMetadata } from '../model/model';
+import { PLUGIN_NAME } from '../utils/names';
+import { normalizeOptions, type ProvdPluginOptions } from '../utils/options';
+import { parsePluginInfo, PLUGIN_INFO } from '../model/plugin-info';
+import { describeState, digestCacheDir, needsBump, releaseState } from '../version/release-state';
+import { openRepository, repositoryLocation } from '../repository/open';
+import { planVersion } from '../version/version';
+
+interface PlannedGroup {
+  versionPlans?: unknown;
+  resolvedVersionPlans?: unknown[] | false;
+}
+
+/** Adds a `patch` version plan for the model when its current sources differ from its released package. */
+export async function planReleasedBump(group: PlannedGroup, node: ProjectGraphProjectNode, tree: Tree, log: (line: string) => void): Promise<void> {
+  const meta = node.data.metadata?.provd as ProvdMetadata | undefined;
+  if (meta?.kind !== 'model') return;
+  const reason = await bumpReason(meta, tree);
+  // version plans on for the group, with the ones Nx read from disk kept
+  if (!group.versionPlans) group.versionPlans = true;
+  if (!Array.isArray(group.resolvedVersionPlans)) group.resolvedVersionPlans = [];
+  if (!reason) return;
+  log(`${meta.pluginId}: ${reason}`);
+  group.resolvedVersionPlans.push({
+    absolutePath: '',
+    relativePath: `(provd: ${meta.pluginId} ${reason})`,
+    fileName: `provd-${meta.pluginId}`,
+    createdOnMs: Date.now(),
+    message: reason,
+    commit: null,
+    projectVersionBumps: { [meta.pluginId]: 'patch' },
+  });
+}
+
+/** Why the model needs a bump, or null. */
+async function bumpReason(model: Model, tree: Tree): Promise<string | null> {
+  const root = tree.root;
+  const nxJson = JSON.parse(tree.read('nx.json', 'utf-8') ?? '{}');
+  const entry = (nxJson.plugins ?? []).find((p: unknown) => (typeof p === 'string' ? p : (p as { plugin?: string }).plugin) === PLUGIN_NAME);
+  const options = normalizeOptions(typeof entry === 'object' ? (entry.options as ProvdPluginOptions) : undefined);
+  const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
+  const version = parsePluginInfo(tree.read(infoFile, 'utf-8') ?? '', infoFile).version;
+  // the package of the current sources, built aside (nothing in dist/ moves)
+  const scratch = mkdtempSync(join(tmpdir(), 'provd-release-'));
+  try {
+    const built = await buildModel(root, model, relative(root, scratch), []);
+    const channel = openRepository(repositoryLocation(options.repository), root).channel('testing');
+    const state = await releaseState(channel, model.pluginId, version, built.packageFile, digestCacheDir(root, options.distDir));
+    return needsBump(state) ? describeState(state, 'testing') : null;
+  } catch (e) {
+    // offline: the git-base rule, as the version target does
+    const base = process.env.NX_BASE || nxJson.defaultBase || 'main';
+    const plan = planVersion(root, model, base);
+    return plan.state === 'bump' ? `changed since ${base} (testing unreadable: ${(e as Error).message.split('\n')[0]})` : null;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
