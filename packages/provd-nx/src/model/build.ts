@@ -7,6 +7,7 @@ import { isWithin } from '../recipe/family';
 import { Model, modelVersion, pluginInfoPath } from './model';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
+import { writeStamp } from './plugin-folder';
 import { profiled } from '../utils/profile';
 
 /** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
@@ -97,6 +98,7 @@ export async function buildModel(
     }
     await fsp.rm(finalDir, { recursive: true, force: true });
     await fsp.rename(out, finalDir);
+    await writeStamp(pluginsDir, model.pluginId, pkg.sha1);
   } finally {
     await fsp.rm(work, { recursive: true, force: true });
   }

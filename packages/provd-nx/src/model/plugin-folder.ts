@@ -4,12 +4,13 @@
  * output (storing and restoring it cost more than the whole build): a build
  * writes it, and after a run every build that came from the cache gets its
  * folder back from its package when the folder is missing or from another build.
- * A stamp beside the folder (`.<id>.built-from`) names the build task hash it
- * belongs to.
+ * A stamp beside the folder (`.<id>.built-from`) holds the SHA-1 of the package it
+ * was built with or unpacked from: any build (a build task, or the version task's
+ * rebuild after a bump) writes it, so a folder never passes for another package.
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { readPackage } from '../package/read';
+import { readPackage, sha1File } from '../package/read';
 import { runPool } from '../utils/pool';
 
 export function stampFile(pluginsDir: string, pluginId: string): string {
@@ -50,30 +51,30 @@ export async function unpackPluginFolder(packageFile: string, pluginId: string, 
   }
 }
 
+/** Record that the folder of `pluginId` is the one of the package with this SHA-1. */
+export async function writeStamp(pluginsDir: string, pluginId: string, sha1: string): Promise<void> {
+  await fsp.writeFile(stampFile(pluginsDir, pluginId), sha1 + '\n');
+}
+
 export interface FinishedBuild {
   pluginId: string;
-  /** the build task's hash */
-  hash: string;
-  /** restored from a cache rather than run */
-  fromCache: boolean;
+  /** the package the model's current version names */
   packageFile: string;
 }
 
 /**
- * After a run: stamp the folders the builds wrote, and unpack the folders of
- * cache hits whose stamp names another build. Returns the ids unpacked.
+ * After a run: unpack the folder of every finished build whose stamp names
+ * another package (a cache hit, or a folder left by another version). Returns the ids unpacked.
  */
 export async function syncPluginFolders(pluginsDir: string, builds: FinishedBuild[]): Promise<string[]> {
   const unpacked: string[] = [];
   await runPool(builds, async (b) => {
-    if (b.fromCache) {
-      const current = (await readStamp(pluginsDir, b.pluginId)) === b.hash;
-      if (current && (await fsp.stat(join(pluginsDir, b.pluginId)).catch(() => null))?.isDirectory()) return;
-      await unpackPluginFolder(b.packageFile, b.pluginId, pluginsDir);
-      unpacked.push(b.pluginId);
-    }
-    await fsp.mkdir(pluginsDir, { recursive: true });
-    await fsp.writeFile(stampFile(pluginsDir, b.pluginId), b.hash + '\n');
+    const sha1 = await sha1File(b.packageFile);
+    const current = (await readStamp(pluginsDir, b.pluginId)) === sha1;
+    if (current && (await fsp.stat(join(pluginsDir, b.pluginId)).catch(() => null))?.isDirectory()) return;
+    await unpackPluginFolder(b.packageFile, b.pluginId, pluginsDir);
+    await writeStamp(pluginsDir, b.pluginId, sha1);
+    unpacked.push(b.pluginId);
   });
   return unpacked.sort();
 }

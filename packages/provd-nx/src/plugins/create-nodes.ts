@@ -8,7 +8,7 @@ import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDi
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repositoryProject, TECHNOLOGIES, familyTargets, modelTargets } from './project-configs';
-import { TARGET_GROUPS } from './target-help';
+import { TARGET_GROUPS, MODEL_TARGET_GROUPS } from './target-help';
 import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../utils/options';
 import { pluginFingerprint } from '../utils/fingerprint';
 import { recordFamilies } from '../recipe/recipe';
@@ -140,7 +140,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
       metadata: {
         description: `${info.description} (version ${info.version}, target '${model.targetId}' of ${recipe.name}/${BUILD_FILE})`,
         technologies: TECHNOLOGIES,
-        targetGroups: TARGET_GROUPS,
+        targetGroups: MODEL_TARGET_GROUPS,
         provd: metadata,
       },
       targets: modelTargets(metadata, options, fingerprint),

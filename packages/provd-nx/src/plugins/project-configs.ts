@@ -104,7 +104,7 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
           metadata: {
             description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
             technologies: TECHNOLOGIES,
-            help: { command: 'npx provd-repo serve --help', example: { options: { port: 8667 } } },
+            help: targetHelp(REPOSITORY_PROJECT, 'serve'),
           },
         },
       }),

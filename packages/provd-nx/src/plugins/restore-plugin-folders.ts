@@ -16,13 +16,13 @@ export async function restorePluginFolders(options: ProvdPluginOptions | undefin
   const { distDir } = normalizeOptions(options);
   const builds: FinishedBuild[] = [];
   for (const { task, status } of Object.values(context.taskResults)) {
-    if (task.target.target !== 'build' || !task.hash || !task.projectRoot || !DONE.has(status)) continue;
+    if (task.target.target !== 'build' || !task.projectRoot || !DONE.has(status)) continue;
     const infoFile = join(context.workspaceRoot, task.projectRoot, PLUGIN_INFO);
     if (!existsSync(infoFile)) continue; // a family's fan-out target
     const pluginId = task.target.project;
     try {
       const packageFile = join(context.workspaceRoot, distDir, 'packages', packageFileName(pluginId, readPluginInfo(infoFile, infoFile).version));
-      if (existsSync(packageFile)) builds.push({ pluginId, hash: task.hash, fromCache: status !== 'success', packageFile });
+      if (existsSync(packageFile)) builds.push({ pluginId, packageFile });
     } catch {
       // a plugin-info that does not parse failed its build already, with the reason
     }

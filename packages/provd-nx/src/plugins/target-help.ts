@@ -11,6 +11,7 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   'init-repository': { dryRun: true },
   promote: { dryRun: true },
   status: { json: true },
+  serve: { args: '--port=8667' },
 };
 
 /** metadata.help of `project:target`; family targets point at a model's, whose executor does the work. */
@@ -20,5 +21,12 @@ export function targetHelp(project: string, target: keyof typeof EXAMPLES | stri
 
 /** How families and models group their targets in Nx Console and the graph. */
 export const TARGET_GROUPS: Record<string, string[]> = {
-  'provd release': ['version', 'build', 'publish', 'status', 'promote'],
+  'provd release': ['version', 'build', 'publish'],
+  'provd channels': ['status', 'promote'],
+};
+
+/** A model has promote but no status of its own (its family's status lists it). */
+export const MODEL_TARGET_GROUPS: Record<string, string[]> = {
+  'provd release': ['version', 'build', 'publish'],
+  'provd channels': ['promote'],
 };

@@ -16,6 +16,13 @@ stdout):
   build   Run one target for real into an output folder, as the builder does.
 
 Only the standard library is used; python3 >= 3.8 (audit hooks).
+
+One file on purpose, over the usual size: python3 runs it as a standalone script
+(no package, nothing on sys.path), and its parts share one state: the audit hook,
+the patched subprocess functions and the process-state snapshots all act on the
+current Session and mode, and the snapshots must not see modules of our own come
+and go. Sections: recording (Session, audit), commands (the patched subprocess
+functions), isolation (ProcessState), recipes (load, call, record, build).
 """
 import json
 import os
