@@ -20,13 +20,8 @@ export async function readPackageOnce(file: string, sha1?: string): Promise<Pack
     parsedPackages.set(key, hit);
     return hit;
   }
-  const pkg = await readPackage(file);
-  const infos = new Map<string, Buffer>();
-  for (const m of pkg.members) {
-    const data = m.name.endsWith(`/${PLUGIN_INFO}`) ? pkg.read(m.name) : undefined;
-    if (data) infos.set(m.name, data);
-  }
-  const kept: PackageContents = { members: pkg.members, read: (name) => infos.get(name) };
+  // Only plugin-info bytes are kept: memory stays flat whatever the firmware sizes.
+  const kept: PackageContents = await readPackage(file, (name) => name.endsWith(`/${PLUGIN_INFO}`));
   parsedPackages.set(key, kept);
   if (parsedPackages.size > PARSED_CACHE_SIZE) parsedPackages.delete(parsedPackages.keys().next().value!);
   return kept;

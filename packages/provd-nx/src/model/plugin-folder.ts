@@ -8,9 +8,10 @@
  * was built with or unpacked from: any build (a build task, or the version task's
  * rebuild after a bump) writes it, so a folder never passes for another package.
  */
-import { promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import { readPackage, sha1File } from '../package/read';
+import { scanPackage, sha1File } from '../package/read';
 import { runPool } from '../utils/pool';
 
 export function stampFile(pluginsDir: string, pluginId: string): string {
@@ -27,22 +28,22 @@ async function readStamp(pluginsDir: string, pluginId: string): Promise<string |
 
 /** Unpack `packageFile` (one top directory named `pluginId`) into `<pluginsDir>/<pluginId>`, replacing it. */
 export async function unpackPluginFolder(packageFile: string, pluginId: string, pluginsDir: string): Promise<void> {
-  const pkg = await readPackage(packageFile);
   await fsp.mkdir(pluginsDir, { recursive: true });
   // Unpacked beside its final place, then renamed: never a half-written folder.
   const work = await fsp.mkdtemp(join(pluginsDir, `.${pluginId}.`));
   try {
-    for (const m of pkg.members) {
+    // Streamed member by member: a 200 MB firmware is copied, never held in memory.
+    await scanPackage(packageFile, async (m, body) => {
       if (m.name !== pluginId && !m.name.startsWith(`${pluginId}/`)) {
         throw new Error(`${packageFile}: member '${m.name}' is outside the top directory ${pluginId}/`);
       }
       if (m.name.split('/').includes('..')) throw new Error(`${packageFile}: member '${m.name}' climbs out with '..'`);
       const dest = join(work, m.name);
       if (m.type === 'directory') await fsp.mkdir(dest, { recursive: true, mode: m.mode });
-      else if (m.type === 'file') await fsp.writeFile(dest, pkg.read(m.name)!, { mode: m.mode });
+      else if (m.type === 'file') await pipeline(body!, createWriteStream(dest, { mode: m.mode, flags: 'wx' }));
       else if (m.type === 'symlink') await fsp.symlink(m.linkTarget!, dest);
       else throw new Error(`${packageFile}: member '${m.name}' is not a file, directory or symlink`);
-    }
+    });
     const finalDir = join(pluginsDir, pluginId);
     await fsp.rm(finalDir, { recursive: true, force: true });
     await fsp.rename(join(work, pluginId), finalDir);

@@ -19,16 +19,43 @@ export interface TimedResponse {
  * (PROVD_TIMEOUT seconds, default 30), and errors that name the URL and the cause.
  * `shown` is the URL as it may be printed (no credentials).
  */
-export async function fetchTimed(url: string, init: RequestInit, shown: string): Promise<TimedResponse> {
+export async function fetchTimed(
+  url: string,
+  init: RequestInit,
+  shown: string,
+  /** a request body sent as a stream (a package is never read whole); the timeout is per chunk */
+  upload?: AsyncIterable<Uint8Array>,
+): Promise<TimedResponse> {
   const seconds = timeoutSeconds();
   const controller = new AbortController();
   const method = init.method ?? 'GET';
-  let phase = 'waiting for an answer from';
+  let phase = upload ? 'sending data to' : 'waiting for an answer from';
   let timer = setTimeout(() => controller.abort(), seconds * 1000);
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), seconds * 1000);
+  };
   const timedOut = () => new HttpError(`${method} ${shown}: timed out after ${seconds} s ${phase} ${hostOf(url)} (${TIMEOUT_ENV} sets the limit)`);
+  let body = init.body;
+  if (upload) {
+    const chunks = upload[Symbol.asyncIterator]();
+    body = new ReadableStream<Uint8Array>({
+      async pull(stream) {
+        rearm();
+        const next = await chunks.next();
+        if (!next.done) return stream.enqueue(next.value);
+        phase = 'waiting for an answer from';
+        stream.close();
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    });
+  }
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: controller.signal });
+    // duplex: undici sends a stream body only when told the response may start after it
+    response = await fetch(url, { ...init, body, signal: controller.signal, ...(upload ? { duplex: 'half' } : {}) } as RequestInit);
   } catch (e) {
     clearTimeout(timer);
     throw controller.signal.aborted ? timedOut() : new HttpError(`${method} ${shown}: ${causeOf(e)}`);

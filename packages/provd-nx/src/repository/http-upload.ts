@@ -7,12 +7,13 @@
  * to promote. So this backend implements publishHere/copyHere, which publishPackage and
  * copyEntry hand the whole operation to, and refuses the file-level writes.
  */
-import * as fsp from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { PublishOutcome, PublishRequest } from '../channel/publish';
 import { packageFileName } from '../package/naming';
 import { PROVD_ENV } from '../utils/env';
 import type { ChannelBackend } from './backend';
 import { HttpChannel } from './http';
+import { fetchTimed } from './http-fetch';
 
 export const TOKEN_ENV = PROVD_ENV.repositoryToken;
 
@@ -46,9 +47,18 @@ export class HttpUploadChannel extends HttpChannel {
     this.serverSide();
   }
 
-  private async send(method: string, url: string, body: Buffer | string, type: string, what: string): Promise<PublishOutcome> {
-    const res = await fetch(url, { method, headers: { authorization: `Bearer ${this.token}`, 'content-type': type }, body });
-    const text = await res.text();
+  private async send(method: string, url: string, body: string | { file: string }, type: string, what: string): Promise<PublishOutcome> {
+    const got = await fetchTimed(
+      url,
+      { method, headers: { authorization: `Bearer ${this.token}`, 'content-type': type }, ...(typeof body === 'string' ? { body } : {}) },
+      `${url} (${what})`,
+      typeof body === 'string' ? undefined : createReadStream(body.file),
+    );
+    const res = got.response;
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of got.body()) text += decoder.decode(chunk, { stream: true });
+    text += decoder.decode();
     let data: (Partial<PublishOutcome> & { error?: string }) | undefined;
     try {
       data = JSON.parse(text);
@@ -65,7 +75,7 @@ export class HttpUploadChannel extends HttpChannel {
     const filename = packageFileName(req.pluginId, req.version);
     // a rollback (promote --from archive) goes back on purpose
     const url = `${this.base}/${encodeURIComponent(this.name)}/${encodeURIComponent(filename)}${opts.allowDowngrade ? '?allowDowngrade=true' : ''}`;
-    return this.send('PUT', url, await fsp.readFile(req.packageFile), 'application/octet-stream', `publishing ${filename} to ${this.location}`);
+    return this.send('PUT', url, { file: req.packageFile }, 'application/octet-stream', `publishing ${filename} to ${this.location}`);
   }
 
   /** One POST: the server copies the entry and its exact bytes from a channel of the same server. */

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { indexEntry, readIndex } from '../channel/plugins-db';
 import { compareVersions } from './provd-version';
 import { withTempDir } from '../repository/temp-dir';
-import { readPackage, sha1File } from '../package/read';
+import { readBody, scanPackage, sha1File } from '../package/read';
 import { PLUGIN_INFO, withVersion } from '../model/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
 
@@ -41,21 +41,25 @@ export function needsBump(state: ReleaseState): boolean {
  * placeholder, so two packages that differ only by version have the same digest.
  */
 export async function contentDigest(file: string, pluginId: string): Promise<string> {
-  const pkg = await readPackage(file);
-  const hash = createHash('sha256');
-  const members = [...pkg.members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const m of members) {
-    let data = m.type === 'file' ? pkg.read(m.name) ?? Buffer.alloc(0) : Buffer.alloc(0);
-    if (m.name === `${pluginId}/${PLUGIN_INFO}` && m.type === 'file') {
+  const lines: [string, string][] = [];
+  // Streamed: each file is hashed as it is decompressed, only plugin-info is held whole.
+  await scanPackage(file, async (m, body) => {
+    let bytes = createHash('sha1');
+    if (body && m.name === `${pluginId}/${PLUGIN_INFO}`) {
+      let data = await readBody(body);
       try {
         data = Buffer.from(withVersion(data.toString('utf8'), '', m.name));
       } catch {
         // no version string: compared as it is
       }
+      bytes.update(data);
+    } else if (body) {
+      for await (const chunk of body) bytes.update(chunk);
     }
-    const bytes = createHash('sha1').update(data).digest('hex');
-    hash.update(`${JSON.stringify(m.name)} ${m.type} ${m.mode.toString(8)} ${JSON.stringify(m.linkTarget ?? '')} ${bytes}\n`);
-  }
+    lines.push([m.name, `${JSON.stringify(m.name)} ${m.type} ${m.mode.toString(8)} ${JSON.stringify(m.linkTarget ?? '')} ${bytes.digest('hex')}\n`]);
+  });
+  const hash = createHash('sha256');
+  for (const [, line] of lines.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(line);
   return hash.digest('hex');
 }
 
