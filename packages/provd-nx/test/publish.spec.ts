@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import { TestWorkspace, createWorkspace } from './workspace';
 import { serveFolder } from './http';
 import { runProvdConsumer } from './provd-consumer';
 import { familyFiles } from './collection';
+import { snapshotFiles } from './file-snapshot';
 import { readPackage } from '../src/package/read';
 
 const run = promisify(execFile);
@@ -180,6 +181,63 @@ describe('concurrent publishers through the nx CLI', () => {
       await Promise.all(runs);
       const db = JSON.parse(ws.read('dist/repository/testing/plugins.db'));
       expect(Object.keys(db).sort()).toEqual(models.map((m) => m.pluginId).sort());
+      expect(ws.nxOk(['run', 'provd-repository:verify']).output).toMatch(/testing: clean/);
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
+describe('a dry run writes nothing anywhere', () => {
+  it('publish --dry-run after an edit leaves dist/ (packages, plugin folders, repository) and the build cache as they were; a real publish then bumps, builds and publishes the edit', async () => {
+    const models = [
+      { folder: '1.0', pluginId: 'fam-dry-1.0' },
+      { folder: '2.0', pluginId: 'fam-dry-2.0' },
+    ];
+    const ws = createWorkspace({ files: familyFiles({ name: 'fam-dry', models }) });
+    try {
+      ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static']);
+      const released = readFileSync(ws.path('dist/packages/fam-dry-1.0-0.1.0.tar.bz2'));
+      ws.append('plugins/fam-dry/1.0/templates/model.tpl', '<!-- the fix -->\n');
+      ws.commit('fix fam-dry 1.0');
+
+      // files and folders, bytes and mtimes: nothing written, nothing made and removed again
+      const dist = () => snapshotFiles(ws.path('dist'), { mtime: true, dirs: true });
+      // cache entries (what a later build could hit), not the terminal outputs Nx keeps of every run
+      const cacheEntries = () => readdirSync(ws.path('.nx/cache')).filter((n) => /^\d+$/.test(n)).sort();
+      const before = await dist();
+      const entries = cacheEntries();
+      expect(entries.length).toBeGreaterThan(0);
+      const dryRuns: Array<{ args: string[]; env?: Record<string, string> }> = [
+        { args: ['affected', '-t', 'publish', '--base=HEAD~1', '--dry-run'] },
+        { args: ['run', 'fam-dry-1.0:publish', '--dry-run'] },
+        { args: ['affected', '-t', 'publish', '--base=HEAD~1'], env: { NX_DRY_RUN: 'true' } },
+        { args: ['run', 'fam-dry-1.0:build', '--dry-run'] },
+      ];
+      for (const { args, env } of dryRuns) {
+        const what = `nx ${args.join(' ')}${env ? ' (NX_DRY_RUN=true)' : ''}`;
+        const r = ws.nxOk([...args, '--outputStyle=static'], env);
+        // each dry run built the edit into its temporary folder (reported with the SHA-1), gone after the run
+        const built = /fam-dry-1\.0 0\.1\.0 -> (\S+) \(\d+ bytes, sha1 [0-9a-f]{40}\) \(dry run, not in dist\/\)/.exec(r.output);
+        expect(built, `${what}:\n${r.output}`).not.toBeNull();
+        expect(existsSync(built![1]), what).toBe(false);
+        if (!args.includes('fam-dry-1.0:build')) expect(r.output, what).toMatch(/fam-dry-1\.0\s+0\.1\.0 -> 0\.1\.1\s+would bump\s+would be published \(testing\)/);
+        expect(await dist(), what).toEqual(before);
+        expect(readFileSync(ws.path('dist/packages/fam-dry-1.0-0.1.0.tar.bz2')).equals(released), what).toBe(true);
+        expect(cacheEntries(), what).toEqual(entries);
+      }
+
+      // the real run is not fooled by anything a dry run left: bumped, rebuilt, published with the fix
+      const real = ws.nxOk(['affected', '-t', 'publish', '--base=HEAD~1', '--outputStyle=static']);
+      expect(real.output).toMatch(/fam-dry-1\.0\s+0\.1\.0 -> 0\.1\.1\s+bumped\s+published \(testing\)/);
+      const db = JSON.parse(ws.read('dist/repository/testing/plugins.db'));
+      expect(db['fam-dry-1.0'].version).toBe('0.1.1');
+      const pkg = ws.path('dist/packages/fam-dry-1.0-0.1.1.tar.bz2');
+      expect(db['fam-dry-1.0'].sha1sum).toBe(createHash('sha1').update(readFileSync(pkg)).digest('hex'));
+      expect((await readPackage(pkg)).read('fam-dry-1.0/templates/model.tpl')!.toString()).toMatch(/the fix/);
+      expect(ws.read('dist/plugins/fam-dry-1.0/templates/model.tpl')).toMatch(/the fix/);
+      expect(readdirSync(ws.path('dist/repository/archive'))).toEqual(['fam-dry-1.0-0.1.0.tar.bz2']);
+      expect(db['fam-dry-2.0'].version).toBe('0.1.0');
       expect(ws.nxOk(['run', 'provd-repository:verify']).output).toMatch(/testing: clean/);
     } finally {
       ws.dispose();

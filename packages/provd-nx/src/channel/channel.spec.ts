@@ -18,6 +18,7 @@ import { LocalChannel } from '../repository/local';
 import { sha1File } from '../package/read';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
+import { useRsyncDaemon } from '../../test/rsync-daemon';
 
 const execFileAsync = promisify(execFile);
 
@@ -99,16 +100,102 @@ async function pythonDumps(jsonText: string): Promise<string> {
   });
 }
 
-function spawnPublisher(repo: string, b: Built, opts: { archive?: boolean; gate?: boolean } = {}): ChildProcess {
+/** `group`: the publisher leads its own process group, so a kill can take its rsync clients too. */
+function spawnPublisher(repo: string, b: Built, opts: { archive?: boolean; gate?: boolean; group?: boolean } = {}): ChildProcess {
   return spawn(
     process.execPath,
     ['-r', '@swc-node/register', childScript, repo, b.pluginId, b.version, b.file, b.infoFile, opts.archive ? 'archive' : '', opts.gate ? 'gate' : ''],
     // TMPDIR: read-back copies of killed children land where afterAll cleans up.
-    { cwd: REPO_ROOT, stdio: [opts.gate ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: childTmp } },
+    { cwd: REPO_ROOT, stdio: [opts.gate ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: childTmp }, detached: opts.group },
   );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of the live (not zombie) processes in process group `pgid`, from /proc. */
+async function liveInGroup(pgid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await fsp.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await fsp.readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') pids.push(Number(name));
+  }
+  return pids;
+}
+
+/**
+ * Publishes 20 versions of a ~2 MB plugin into `location`'s testing channel (`folder` is the
+ * repository on disk), SIGKILLing each publisher at a random moment of its writes, then checks
+ * the channel, reruns the killed publish in this process and checks it again. Odd iterations kill
+ * the publisher alone (the rsync client it was running finishes or fails on its own, as after
+ * `kill -9 <pid>`), even ones its whole process group (publisher and rsync clients, as a cancelled
+ * job); either way nothing of it runs any more when the channel is checked. Any backend.
+ */
+async function killAndRerun(location: string, folder: string): Promise<void> {
+  const repository = openRepository(location, REPO_ROOT, { create: true });
+  const testing = repository.channel('testing');
+  const archive = repository.channel('archive');
+  const big = tmp(`firmware-${randomBytes(4).toString('hex')}.bin`);
+  await fsp.writeFile(big, randomBytes(2_000_000)); // ~2 MB packages: uploads and read-backs take real time
+  const build = (i: number) => buildPackage('xivo-kill', `1.0.${i}`, { bigFile: big });
+  // A lock left by a killed publisher names a dead pid on this host and is broken at once; should
+  // that ever fail, staleness breaks it within 3 s, and the wait is bounded anyway.
+  const lockOpts = { lockStaleMs: 3_000, lockTimeoutMs: 20_000 };
+
+  const seed = await build(0);
+  await readPackageOnce(seed.file); // as the children do before "ready": the publish alone is timed
+  const t0 = Date.now();
+  expect((await publishPackage(testing, request(seed), { archive })).status).toBe('published');
+  // Kills land in the first `window` ms after "go", denser early where the writes are: at least
+  // 300 ms, and past the end of a whole publish (with its archive step) on a slower backend.
+  const window = Math.max(300, Math.round(1.5 * (Date.now() - t0)));
+  // Node + swc startup dominates: the next three publishers are built, started and parked at
+  // "ready" while the current one runs, so each iteration only waits for its own kill.
+  const prepare = async (i: number) => {
+    const b = await build(i);
+    const child = collect(spawnPublisher(location, b, { archive: true, gate: true, group: true }));
+    await Promise.all([child.line('ready'), readPackageOnce(b.file)]); // our verify reuses the parse
+    return { b, child };
+  };
+  const pending = [prepare(1), prepare(2), prepare(3)];
+  const outcomes: Record<string, number> = {};
+  for (let i = 1; i <= 20; i++) {
+    const { b, child } = await pending.shift()!;
+    if (i + 3 <= 20) pending.push(prepare(i + 3));
+    const pid = child.proc.pid!;
+    child.proc.stdin!.end('go\n');
+    await sleep(window * Math.random() ** 2);
+    // this child's own pid, or the group it leads (its pid again): nothing else
+    // (checked and sent in one tick: an exited child is reaped, and its pid freed, only between ticks)
+    if (child.proc.exitCode === null && child.proc.signalCode === null) process.kill(i % 2 ? pid : -pid, 'SIGKILL');
+    await child.exit;
+    // an orphaned rsync client is given 30 s to finish; after that it is killed and the test fails
+    const deadline = Date.now() + 30_000;
+    while ((await liveInGroup(pid)).length && Date.now() < deadline) await sleep(20);
+    const left = await liveInGroup(pid);
+    if (left.length) process.kill(-pid, 'SIGKILL');
+    expect(left, `iteration ${i}: processes of the killed publish still running`).toEqual([]);
+    expect(await verifyChannel(testing), `iteration ${i}`).toEqual([]);
+
+    const rerun = await publishPackage(testing, request(b), { archive, ...lockOpts });
+    expect(['published', 'already-published'], rerun.message).toContain(rerun.status);
+    outcomes[rerun.status] = (outcomes[rerun.status] ?? 0) + 1;
+    expect(await verifyChannel(testing)).toEqual([]);
+    // The rerun finished the cleanup: only the current package is left in testing.
+    expect(await testing.list()).toEqual([INDEX_FILE, path.basename(b.file)]);
+    expect(indexEntry(parseIndex((await testing.readText(INDEX_FILE))!, 'db'), 'xivo-kill')!.version).toBe(b.version);
+    // No lock and no temp file of the killed child left: the rerun's writes, lock and tidy removed them.
+    for (const ch of ['testing', 'archive']) {
+      expect((await fsp.readdir(path.join(folder, ch))).filter((n) => n.startsWith('.')), `iteration ${i}: ${ch}`).toEqual([]);
+    }
+  }
+  const archived = await archive.list();
+  expect(archived).toEqual(Array.from({ length: 20 }, (_, i) => `xivo-kill-1.0.${i}.tar.bz2`).sort());
+  for (const name of archived) expect((await fsp.stat(path.join(folder, 'archive', name))).size).toBeGreaterThan(1_900_000);
+  console.log(`kill test (${location}): kills within ${window} ms, rerun outcomes ${JSON.stringify(outcomes)}`);
+}
 
 // ---------------------------------------------------------------------------
 
@@ -309,50 +396,15 @@ describe('publishPackage into a local channel', () => {
 
   it('stays consistent when publishers are SIGKILLed at random moments, and a rerun completes', async () => {
     const dir = tmp('repo-kill');
-    const repository = openRepository(dir, REPO_ROOT, { create: true });
-    const testing = repository.channel('testing');
-    const archive = repository.channel('archive');
-    const big = tmp('firmware.bin');
-    await fsp.writeFile(big, randomBytes(2_000_000)); // ~2 MB packages: uploads and read-backs take real time
-    const build = (i: number) => buildPackage('xivo-kill', `1.0.${i}`, { bigFile: big });
+    await killAndRerun(dir, dir);
+  });
+});
 
-    const seed = await build(0);
-    expect((await publishPackage(testing, request(seed), { archive })).status).toBe('published');
-    // Node + swc startup dominates: the next two publishers are built, started and parked at
-    // "ready" while the current one runs, so each iteration only waits for its own kill.
-    const prepare = async (i: number) => {
-      const b = await build(i);
-      const child = collect(spawnPublisher(dir, b, { archive: true, gate: true }));
-      await Promise.all([child.line('ready'), readPackageOnce(b.file)]); // our verify reuses the parse
-      return { b, child };
-    };
-    const pending = [prepare(1), prepare(2), prepare(3)];
-    const outcomes: Record<string, number> = {};
-    for (let i = 1; i <= 20; i++) {
-      const { b, child } = await pending.shift()!;
-      if (i + 3 <= 20) pending.push(prepare(i + 3));
-      child.proc.stdin!.end('go\n');
-      await sleep(300 * Math.random() ** 2); // 0-300 ms, denser early where the writes are
-      child.proc.kill('SIGKILL'); // this child's own pid, nothing else
-      await child.exit;
-      expect(await verifyChannel(testing), `iteration ${i}`).toEqual([]);
+describe('publishPackage through an rsync daemon (rsync://)', () => {
+  const daemon = useRsyncDaemon(() => tmp());
 
-      const rerun = await publishPackage(testing, request(b), { archive });
-      expect(['published', 'already-published']).toContain(rerun.status);
-      outcomes[rerun.status] = (outcomes[rerun.status] ?? 0) + 1;
-      expect(await verifyChannel(testing)).toEqual([]);
-      // The rerun finished the cleanup: only the current package is left in testing.
-      expect(await testing.list()).toEqual([INDEX_FILE, path.basename(b.file)]);
-      expect(indexEntry(parseIndex((await testing.readText(INDEX_FILE))!, 'db'), 'xivo-kill')!.version).toBe(b.version);
-      // Temp files of the killed child were swept by the rerun's writes and lock.
-      for (const ch of ['testing', 'archive']) {
-        expect((await fsp.readdir(path.join(dir, ch))).filter((n) => /\.(tmp|broken)$/.test(n)), ch).toEqual([]);
-      }
-    }
-    const archived = await archive.list();
-    expect(archived).toEqual(Array.from({ length: 20 }, (_, i) => `xivo-kill-1.0.${i}.tar.bz2`).sort());
-    for (const name of archived) expect((await fsp.stat(path.join(dir, 'archive', name))).size).toBeGreaterThan(1_900_000);
-    console.log(`kill test: rerun outcomes ${JSON.stringify(outcomes)}`);
+  it('stays consistent when publishers (and their rsync clients) are SIGKILLed at random moments, and a rerun completes', async () => {
+    await killAndRerun(`${daemon.url()}/kill`, path.join(daemon.moduleDir(), 'kill'));
   });
 });
 

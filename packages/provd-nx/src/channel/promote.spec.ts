@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import * as net from 'node:net';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect } from '../../test/child-process';
-import { freePort } from '../../test/free-port';
+import { useRsyncDaemon } from '../../test/rsync-daemon';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
 import { snapshotFiles } from '../../test/file-snapshot';
 import { INDEX_FILE, indexEntry, parseIndex } from './plugins-db';
@@ -326,34 +325,11 @@ describe('promote under kills and concurrency', () => {
 });
 
 describe('promote over rsync://', () => {
-  let daemon: ChildProcess;
-  let url: string;
-  beforeAll(async () => {
-    const moduleDir = tmp('rsyncd-module');
-    await fsp.mkdir(moduleDir, { recursive: true });
-    const port = await freePort();
-    const conf = tmp('rsyncd.conf');
-    await fsp.writeFile(conf, `use chroot = no\npid file = ${tmp('rsyncd.pid')}\n[provd]\n  path = ${moduleDir}\n  read only = no\n  uid = root\n  gid = root\n`);
-    daemon = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1'], { stdio: 'ignore' });
-    for (let i = 0; i < 200; i++) {
-      const up = await new Promise<boolean>((res) => {
-        const s = net.connect(port, '127.0.0.1', () => (s.destroy(), res(true)));
-        s.once('error', () => res(false));
-      });
-      if (up) break;
-      await sleep(50);
-    }
-    url = `rsync://127.0.0.1:${port}/provd/repo`;
-  });
-  afterAll(async () => {
-    if (daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((res) => daemon.once('close', res));
-    }
-  });
+  const daemon = useRsyncDaemon(() => tmpRoot);
+  const url = () => `${daemon.url()}/repo`;
 
   it('promotes, archives the superseded package and rolls back, as on a folder', async () => {
-    const r = openRepository(url, REPO_ROOT, { create: true });
+    const r = openRepository(url(), REPO_ROOT, { create: true });
     await publish(r, await buildPackage('acme-1.0', '1.0.0'));
     expect((await promote(request(r, 'acme', ['acme-1.0']))).ok).toBe(true);
     await publish(r, await buildPackage('acme-1.0', '1.0.1', { content: '# fix\n' }));

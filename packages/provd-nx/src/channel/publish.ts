@@ -236,7 +236,7 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
       const outcome = already(archiving ? `; would ${archiving}` : '');
       return { ...outcome, message: `dry run: ${outcome.message}`, dryRun: true };
     }
-    const message = `dry run: would publish ${c.pluginId} ${c.version} to ${where}${replacing(first.previous)}`;
+    const message = `dry run: would publish ${c.pluginId} ${c.version} (sha1 ${c.sha1}) to ${where}${replacing(first.previous)}`;
     return { ...published(first.previous, ''), message: `${message}${archiving ? ` and ${archiving}` : ''}`, dryRun: true };
   }
 

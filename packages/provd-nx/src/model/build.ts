@@ -30,7 +30,10 @@ export class BuildError extends Error {
   }
 }
 
-/** Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/. */
+/**
+ * Build one model into <distDir>/plugins/<id>/ and package it into <distDir>/packages/
+ * (`distDir` relative to the workspace, or absolute: a dry run's scratch folder).
+ */
 export async function buildModel(
   workspaceRoot: string,
   model: Model,
@@ -44,8 +47,8 @@ export async function buildModel(
   const infoFile = pluginInfoPath(model);
   const version = modelVersion(workspaceRoot, model);
 
-  const pluginsDir = join(workspaceRoot, distDir, 'plugins');
-  const packagesDir = join(workspaceRoot, distDir, 'packages');
+  const pluginsDir = resolve(workspaceRoot, distDir, 'plugins');
+  const packagesDir = resolve(workspaceRoot, distDir, 'packages');
   await fsp.mkdir(pluginsDir, { recursive: true });
   await fsp.mkdir(packagesDir, { recursive: true });
   const finalDir = join(pluginsDir, model.pluginId);

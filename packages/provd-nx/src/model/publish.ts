@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { posix, resolve } from 'node:path';
 import { readPackageOnce } from '../channel/package-cache';
 import { publishPackage, PublishOptions, PublishOutcome } from '../channel/publish';
 import { packageFileName } from '../package/naming';
@@ -9,8 +9,9 @@ import { type Model, modelVersion, pluginInfoPath } from './model';
 import { PLUGIN_INFO } from './plugin-info';
 
 /**
- * Publish a model's built package (<distDir>/packages/<id>-<version>.tar.bz2) into `channel`,
- * with the plugin-info the package itself holds: that is what provd will read.
+ * Publish a model's built package (<distDir>/packages/<id>-<version>.tar.bz2; `distDir` relative
+ * to the workspace, or absolute) into `channel`, with the plugin-info the package itself holds:
+ * that is what provd will read.
  */
 export async function publishModel(
   workspaceRoot: string,
@@ -23,7 +24,7 @@ export async function publishModel(
   // publishing orders versions (downgrade checks): refuse one we cannot order
   checkVersion(version, pluginInfoPath(model));
   const shown = posix.join(distDir, 'packages', packageFileName(model.pluginId, version));
-  const packageFile = join(workspaceRoot, shown);
+  const packageFile = resolve(workspaceRoot, shown);
   if (!existsSync(packageFile)) throw new Error(`${shown} does not exist: build ${model.pluginId} first`);
   // parsed once: publishPackage checks the same package again from the cache
   const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);

@@ -119,6 +119,9 @@ export function modelInputs(model: Model, fingerprint: string) {
     ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
+    // a dry run stays out of the cache (the preTasksExecution hook); should that hook not see
+    // NX_DRY_RUN, this keeps a dry-run build's entry (dist/ as it was) from ever matching a real build
+    { env: 'NX_DRY_RUN' },
   ];
 }
 

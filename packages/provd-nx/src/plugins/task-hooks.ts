@@ -7,6 +7,8 @@ import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../version/b
 import { ProvdPluginOptions } from '../utils/options';
 import { PROVD_ENV, provdEnv } from '../utils/env';
 import { restorePluginFolders } from './restore-plugin-folders';
+import { dryRunDistFor } from '../utils/dry-run';
+import { rmSync } from 'node:fs';
 
 /**
  * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
@@ -21,7 +23,14 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   // `--version` is nx's own flag: promote --from archive reads the version to restore from here
   process.env[PROVD_ENV.restoreVersion] = argValue(context.argv, 'version') ?? '';
   process.env[PROVD_ENV.commit] = context.argv.some((a) => a === '--commit' || a === '--commit=true') ? 'true' : '';
-  process.env[PROVD_ENV.dryRun] = context.argv.some((a) => a === '--dry-run' || a === '--dryRun' || a === '--dry-run=true') ? 'true' : '';
+  const dryRun = context.argv.some((a) => /^--(dry-run|dryRun)(=true)?$/.test(a)) || process.env.NX_DRY_RUN === 'true';
+  process.env[PROVD_ENV.dryRun] = dryRun ? 'true' : '';
+  // A dry run writes nothing anywhere: its builds go to this scratch folder instead of dist/
+  // (removed after the run), and it neither restores from nor writes to the Nx cache. A build
+  // from the cache would be restored into dist/; a dry-run build's entry would record dist/'s
+  // packages of other sources under the hash a real build of these sources then hits.
+  process.env[PROVD_ENV.dryRunDist] = dryRun ? dryRunDistFor(context.id) : '';
+  if (dryRun) process.env.NX_SKIP_NX_CACHE = 'true';
   process.env[PROVD_ENV.runLog] = runLogFile(context.id);
 };
 
@@ -30,7 +39,10 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
  * what moved and where it went, and the bumped plugin-info files to record.
  */
 export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async (options, context) => {
-  await restorePluginFolders(options, context);
+  const scratch = provdEnv('dryRunDist');
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  // a dry run's builds never reached dist/plugins (nor dist/packages): nothing to unpack there
+  else await restorePluginFolders(options, context);
   const records = readRunLog(runLogFile(context.id));
   const table = summaryTable(records);
   if (table) console.log(`\n provd summary\n\n${table}\n`);

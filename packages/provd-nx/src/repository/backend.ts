@@ -49,7 +49,10 @@ export interface ChannelBackend {
   remove(name: string): Promise<void>;
   /** Resolves to release() once this channel's index lock is ours. */
   lock(owner: string, opts?: LockOptions): Promise<() => Promise<void>>;
-  /** Remove what writers killed mid-write left behind (temp files), where the backend can tell. */
+  /**
+   * Remove what writers killed mid-write left behind, where the backend can tell: temp files,
+   * and a lock whose holder is a dead process on this host.
+   */
   tidy?(): Promise<void>;
   /** Backends whose server publishes itself (checks, indexes under its lock, archives) in one request. */
   publishHere?(req: PublishRequest, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;

@@ -178,8 +178,12 @@ export class LocalChannel implements ChannelBackend {
     );
   }
 
-  tidy(): Promise<void> {
-    return this.sweepTemps();
+  /** Temp files of dead local processes, and a lock whose holder died on this host (see RsyncChannel.tidy). */
+  async tidy(): Promise<void> {
+    await this.sweepTemps();
+    const lockPath = path.join(this.dir, LOCK_FILE);
+    const seen = await readLockFile(lockPath).catch(() => null);
+    if (seen && holderIsDeadHere(seen.info)) await breakLocalLock(lockPath, seen.ino).catch(() => false); // best effort, like the sweep
   }
 
   /** Temp files of dead local processes (a publish killed mid-upload), or very old ones. */

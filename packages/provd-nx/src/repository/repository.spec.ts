@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { freePort } from '../../test/free-port';
+import { useRsyncDaemon } from '../../test/rsync-daemon';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,22 +54,6 @@ async function buildPackage(pluginId: string, version: string, content = ''): Pr
 
 const request = (b: Built) => ({ pluginId: b.pluginId, version: b.version, packageFile: b.file, pluginInfoText: b.infoText });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await sleep(50);
-  }
-}
 
 /** A dead pid: a child that already exited and was reaped. */
 async function deadPid(): Promise<number> {
@@ -228,6 +212,24 @@ setInterval(() => {}, 1000);`;
     await release();
   });
 
+  it('tidy breaks a lock whose holder died here, and leaves a live or foreign one', async () => {
+    const ch = new LocalChannel(path.join(lockDir(), 'tidy'));
+    await ch.tidy(); // no folder yet: nothing to do
+    await fsp.mkdir(ch.dir, { recursive: true });
+    const lock = path.join(ch.dir, LOCK_FILE);
+    const write = async (pid: number, host = os.hostname()) =>
+      fsp.writeFile(lock, JSON.stringify({ owner: 'killed publish', pid, host, time: new Date().toISOString() }));
+    await write(process.pid);
+    await ch.tidy();
+    expect(fs.existsSync(lock)).toBe(true);
+    await write(await deadPid(), 'build-host-7'); // elsewhere: only staleness tells
+    await ch.tidy();
+    expect(fs.existsSync(lock)).toBe(true);
+    await write(await deadPid());
+    await ch.tidy();
+    expect(await fsp.readdir(ch.dir)).toEqual([]);
+  });
+
   it('two lockers in one process take turns', async () => {
     const ch = new LocalChannel(path.join(lockDir(), 'turns'));
     const order: string[] = [];
@@ -356,6 +358,14 @@ async function publishStory(repoLocation: string, folder: string): Promise<void>
   expect([...index.keys()]).toEqual(['xivo-remote']);
   expect(await fsp.readFile(path.join(folder, 'testing', INDEX_FILE), 'utf8')).toContain('"compat.min_provd":1.0,');
   expect(fs.existsSync(path.join(folder, 'testing', LOCK_FILE))).toBe(false);
+
+  // A publish killed between indexing and releasing leaves its lock; a rerun that finds its work
+  // done takes no lock, but removes that one (its holder is a dead pid here) instead of leaving
+  // it for whoever comes next, maybe from another host where only staleness can break it.
+  const lockPath = path.join(folder, 'testing', LOCK_FILE);
+  await fsp.writeFile(lockPath, JSON.stringify({ owner: 'publish xivo-remote 1.1.0', pid: await deadPid(), host: os.hostname(), time: new Date().toISOString(), token: 'killed' }));
+  expect((await publishPackage(testing, request(v2), { archive })).status).toBe('already-published');
+  expect(fs.existsSync(lockPath)).toBe(false);
 }
 
 async function backendBasics(ch: ChannelBackend, folder: string): Promise<void> {
@@ -374,30 +384,9 @@ async function backendBasics(ch: ChannelBackend, folder: string): Promise<void> 
 }
 
 describe('rsync daemon', () => {
-  let daemon: ChildProcess;
-  let url: string;
-  const moduleDir = () => tmp('rsyncd-module');
-
-  beforeAll(async () => {
-    await fsp.mkdir(moduleDir(), { recursive: true });
-    const port = await freePort();
-    const conf = tmp('rsyncd.conf');
-    await fsp.writeFile(
-      conf,
-      `use chroot = no\npid file = ${tmp('rsyncd.pid')}\n[provd]\n  path = ${moduleDir()}\n  read only = no\n  uid = root\n  gid = root\n`,
-    );
-    daemon = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1', `--log-file=${tmp('rsyncd.log')}`], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port);
-    url = `rsync://127.0.0.1:${port}/provd`;
-  });
-  afterAll(async () => {
-    if (daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon.once('close', r));
-    }
-  });
+  const daemon = useRsyncDaemon(() => tmp());
+  const url = () => daemon.url();
+  const moduleDir = () => daemon.moduleDir();
 
   it('8 publishers in separate processes keep every entry (a lock or index vanishing mid-transfer is retried)', async () => {
     const built = await Promise.all(Array.from({ length: 8 }, (_, i) => buildPackage(`xivo-rconc-${i}`, `1.0.${i}`)));
@@ -412,7 +401,7 @@ publishPackage(repository.channel('testing'), { pluginId, version, packageFile, 
 `;
     const results = await Promise.all(
       built.map((b) =>
-        execFileAsync(process.execPath, ['-r', '@swc-node/register', '-e', script, '--', `${url}/concurrent`, b.pluginId, b.version, b.file, Buffer.from(b.infoText).toString('base64')], {
+        execFileAsync(process.execPath, ['-r', '@swc-node/register', '-e', script, '--', `${url()}/concurrent`, b.pluginId, b.version, b.file, Buffer.from(b.infoText).toString('base64')], {
           cwd: REPO_ROOT,
           timeout: 240_000,
         }).then(
@@ -429,17 +418,17 @@ publishPackage(repository.channel('testing'), { pluginId, version, packageFile, 
   });
 
   it('moves files like the local backend', async () => {
-    const ch = openRepository(`${url}/basics`, REPO_ROOT, { create: true }).channel('testing');
+    const ch = openRepository(`${url()}/basics`, REPO_ROOT, { create: true }).channel('testing');
     expect(await ch.list()).toEqual([]);
     await backendBasics(ch, path.join(moduleDir(), 'basics', 'testing'));
   });
 
   it('publishes through rsync:// and verifies through rsync and on the folder', async () => {
-    await publishStory(`${url}/repo`, path.join(moduleDir(), 'repo'));
+    await publishStory(`${url()}/repo`, path.join(moduleDir(), 'repo'));
   });
 
   it('locks best effort: a second locker times out, a stale or dead lock is broken', async () => {
-    const ch = openRepository(`${url}/locks`, REPO_ROOT, { create: true }).channel('testing');
+    const ch = openRepository(`${url()}/locks`, REPO_ROOT, { create: true }).channel('testing');
     const release = await ch.lock('first', { staleMs: 60_000 });
     await expect(ch.lock('second', { timeoutMs: 800 })).rejects.toThrow(/timed out after 800 ms .* held by first \(pid \d+/);
     await release();

@@ -93,7 +93,10 @@ export class RsyncChannel implements ChannelBackend {
     const seconds = Math.ceil(timeoutSeconds());
     // --timeout: I/O; --contimeout: the daemon's connect; ssh's own options for its connect and liveness
     const common = ['--no-motd', `--timeout=${seconds}`];
-    if (this.kind === 'rsyncd') common.push(`--contimeout=${seconds}`);
+    // TCP_NODELAY: every call is a few small request/reply exchanges, each of which Nagle's
+    // algorithm and delayed ACKs would otherwise hold ~40 ms (a daemon sets its own side with
+    // `socket options = TCP_NODELAY`)
+    if (this.kind === 'rsyncd') common.push(`--contimeout=${seconds}`, '--sockopts=TCP_NODELAY');
     else common.push('-e', sshCommand(seconds));
     return runRsync([...common, ...args]);
   }
@@ -230,6 +233,22 @@ export class RsyncChannel implements ChannelBackend {
     } catch (e) {
       await fsp.rm(tmpDir, { recursive: true, force: true });
       throw e;
+    }
+  }
+
+  /**
+   * A lock whose holder died on this host (a publish killed between indexing and releasing, which
+   * a rerun finding its work done never locks to notice) goes now rather than when stale, when
+   * another host may be the next to wait for it. Temp files need nothing: the remote receiver
+   * removes its own when the client goes away (the kill test checks it on a daemon).
+   */
+  async tidy(): Promise<void> {
+    try {
+      const text = await this.readText(LOCK_FILE);
+      if (text === null || !holderIsDeadHere(parseLockInfo(text))) return;
+      if ((await this.readText(LOCK_FILE)) === text) await this.remove(LOCK_FILE);
+    } catch {
+      // best effort: the next locker breaks it anyway
     }
   }
 

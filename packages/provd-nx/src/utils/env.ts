@@ -15,8 +15,10 @@ export const PROVD_ENV = {
   base: 'PROVD_BASE',
   /** `--bump` given to nx affected/run-many, handed to version tasks by preTasksExecution */
   bump: 'PROVD_BUMP',
-  /** 'true' when the run has --dry-run; set by preTasksExecution */
+  /** 'true' when the run has --dry-run (or NX_DRY_RUN=true); set by preTasksExecution */
   dryRun: 'PROVD_DRY_RUN',
+  /** a dry run's scratch folder, where its builds go instead of dist/; set by preTasksExecution, removed by postTasksExecution */
+  dryRunDist: 'PROVD_DRY_RUN_DIST',
   /** 'true' when the run has --commit (version/publish): the end-of-run hook commits the bumps */
   commit: 'PROVD_COMMIT',
   /** nx's own `--version` flag, which promote --from archive reads as the version to restore */

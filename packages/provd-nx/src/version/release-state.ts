@@ -63,25 +63,43 @@ export async function contentDigest(file: string, pluginId: string): Promise<str
   return hash.digest('hex');
 }
 
-/** contentDigest, cached on disk by the package's SHA-1 (a digest is a function of the bytes). */
-export async function cachedDigest(file: string, pluginId: string, cacheDir: string, sha1?: string): Promise<string> {
-  const key = sha1 ?? (await sha1File(file));
-  const cached = path.join(cacheDir, `${key}-${pluginId}`);
-  try {
-    return (await fsp.readFile(cached, 'utf8')).trim();
-  } catch {
-    const digest = await contentDigest(file, pluginId);
-    await fsp.mkdir(cacheDir, { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    await fsp.writeFile(tmp, digest + '\n');
-    await fsp.rename(tmp, cached);
-    return digest;
+/**
+ * Where digests are cached: a folder, or folders read in order of which only the first is
+ * written (a dry run reads dist/'s cache and writes its own scratch one).
+ */
+export type DigestCache = string | readonly string[];
+
+const cacheDirs = (cache: DigestCache): readonly string[] => (typeof cache === 'string' ? [cache] : cache);
+
+async function readCachedDigest(cache: DigestCache, key: string): Promise<string | null> {
+  for (const dir of cacheDirs(cache)) {
+    try {
+      return (await fsp.readFile(path.join(dir, key), 'utf8')).trim();
+    } catch {
+      // not cached there
+    }
   }
+  return null;
 }
 
-/** The local cache of released packages' digests. */
+/** contentDigest, cached on disk by the package's SHA-1 (a digest is a function of the bytes). */
+export async function cachedDigest(file: string, pluginId: string, cache: DigestCache, sha1?: string): Promise<string> {
+  const key = `${sha1 ?? (await sha1File(file))}-${pluginId}`;
+  const known = await readCachedDigest(cache, key);
+  if (known !== null) return known;
+  const digest = await contentDigest(file, pluginId);
+  const dir = cacheDirs(cache)[0];
+  const cached = path.join(dir, key);
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = `${cached}.${process.pid}.tmp`;
+  await fsp.writeFile(tmp, digest + '\n');
+  await fsp.rename(tmp, cached);
+  return digest;
+}
+
+/** The local cache of released packages' digests (`distDir` relative to the workspace, or absolute). */
 export function digestCacheDir(workspaceRoot: string, distDir: string): string {
-  return path.join(workspaceRoot, distDir, '.provd', 'digests');
+  return path.resolve(workspaceRoot, distDir, '.provd', 'digests');
 }
 
 /**
@@ -93,7 +111,7 @@ export async function releaseState(
   pluginId: string,
   version: string,
   builtPackage: string,
-  cacheDir: string,
+  cacheDir: DigestCache,
 ): Promise<ReleaseState> {
   const entry = indexEntry(await readIndex(channel), pluginId);
   const released = typeof entry?.version === 'string' ? entry.version : undefined;
@@ -109,13 +127,10 @@ export async function releaseState(
   return same ? { kind: 'released', released, sameBytes: false } : { kind: 'changed', released };
 }
 
-async function releasedDigest(channel: ChannelBackend, filename: unknown, sha1: string | undefined, pluginId: string, cacheDir: string): Promise<string | null> {
+async function releasedDigest(channel: ChannelBackend, filename: unknown, sha1: string | undefined, pluginId: string, cacheDir: DigestCache): Promise<string | null> {
   if (sha1) {
-    try {
-      return (await fsp.readFile(path.join(cacheDir, `${sha1}-${pluginId}`), 'utf8')).trim();
-    } catch {
-      // not cached yet
-    }
+    const known = await readCachedDigest(cacheDir, `${sha1}-${pluginId}`);
+    if (known !== null) return known;
   }
   if (typeof filename !== 'string') return null;
   return withTempDir('provd-channel-', async (tmp) => {

@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { familyFiles } from '../../../test/collection';
 import { createWorkspace, TestWorkspace } from '../../../test/workspace';
+import { snapshotFiles } from '../../../test/file-snapshot';
+import { sha1File } from '../../package/read';
 import buildExecutor, { batchBuild } from './executor';
 
 describe('build executor', () => {
@@ -27,6 +29,25 @@ describe('build executor', () => {
       log.mockRestore();
     }
     expect(existsSync(ws.path('dist/plugins/fam-1.0/var/tftpboot'))).toBe(true);
+  });
+
+  it('a dry run builds into a temporary folder and leaves dist/ as it was', async () => {
+    ws.append('plugins/fam/1.0/templates/model.tpl', '<!-- dry -->\n');
+    const before = await snapshotFiles(ws.path('dist'), { mtime: true, dirs: true });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      expect((await buildExecutor({ dryRun: true }, ws.executorContext('fam-1.0', 'build'))).success).toBe(true);
+      const line = log.mock.calls.map((c) => String(c[0])).find((l) => l.startsWith('fam-1.0 '))!;
+      const m = /^fam-1\.0 0\.1\.0 -> (\S+) \(\d+ bytes, sha1 ([0-9a-f]{40})\) \(dry run, not in dist\/\)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      // the edited sources were built (another SHA-1 than dist/'s package), in a folder gone since
+      expect(m![2]).not.toBe(await sha1File(ws.path('dist/packages/fam-1.0-0.1.0.tar.bz2')));
+      expect(existsSync(m![1])).toBe(false);
+    } finally {
+      log.mockRestore();
+      ws.git('checkout', '--', '.');
+    }
+    expect(await snapshotFiles(ws.path('dist'), { mtime: true, dirs: true })).toEqual(before);
   });
 
   it('the batch implementation builds every task in one process and reports each', async () => {

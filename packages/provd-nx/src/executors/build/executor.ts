@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { buildModel } from '../../model/build';
-import { modelOf, pluginIds, pluginOptions } from '../../utils/context';
+import { isDryRun, modelOf, pluginIds, pluginOptions } from '../../utils/context';
+import { withBuildDist } from '../../utils/dry-run';
 import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { BuildExecutorSchema } from './schema';
 
@@ -12,9 +13,14 @@ const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
     for (const c of model.commands) out.log(`  ${c}`);
   }
   try {
-    const built = await buildModel(context.root, model, pluginOptions(context).distDir, pluginIds(context));
-    out.log(`${built.pluginId} ${built.version} -> ${relative(context.root, built.packageFile)} (${built.size} bytes, sha1 ${built.sha1})`);
-    return true;
+    // a dry run builds into its scratch folder: dist/ keeps the packages and folders of real builds
+    const dryRun = isDryRun(options.dryRun);
+    return await withBuildDist(context.root, pluginOptions(context).distDir, dryRun, async (dist) => {
+      const built = await buildModel(context.root, model, dist, pluginIds(context));
+      const where = dryRun ? built.packageFile : relative(context.root, built.packageFile);
+      out.log(`${built.pluginId} ${built.version} -> ${where} (${built.size} bytes, sha1 ${built.sha1})${dryRun ? ' (dry run, not in dist/)' : ''}`);
+      return true;
+    });
   } catch (e) {
     out.error(`error: ${(e as Error).message}`);
     return false;

@@ -1,4 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { publishModel } from '../../model/publish';
 import { modelVersion } from '../../model/model';
 import { readIndex } from '../../channel/plugins-db';
@@ -9,6 +11,8 @@ import { fixCommand } from '../../version/bump-commit';
 import { releaseScope } from '../../utils/release-scope';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
 import { plannedVersion, recordRun } from '../../utils/run-log';
+import { namedDryRunDist } from '../../utils/dry-run';
+import { packageFileName } from '../../package/naming';
 import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { PublishExecutorSchema } from './schema';
 
@@ -25,7 +29,10 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
       return true;
     }
     const repository = repositoryOf(options.repository, context, { create: options.createRepository });
-    const outcome = await publishModel(context.root, model, pluginOptions(context).distDir, repository.channel(channelName), {
+    // a dry run publishes (on paper) what its build task built into the run's scratch folder
+    const scratch = dryRun ? namedDryRunDist() : undefined;
+    const fromScratch = scratch && existsSync(join(scratch, 'packages', packageFileName(model.pluginId, modelVersion(context.root, model))));
+    const outcome = await publishModel(context.root, model, fromScratch ? scratch : pluginOptions(context).distDir, repository.channel(channelName), {
       archive: repository.channel('archive'),
       dryRun,
       log: (line) => out.log(`  ${line}`),

@@ -5,12 +5,13 @@ import { buildModel } from '../../model/build';
 import { type Model, pluginInfoPath } from '../../model/model';
 import { packageFileName } from '../../package/naming';
 import { readPluginInfo } from '../../model/plugin-info';
-import { describeState, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
+import { describeState, type DigestCache, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
 import { fixCommand } from '../../version/bump-commit';
 import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../version/version';
 import { isKeywordBump, isVersion } from '../../version/provd-version';
 import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../utils/context';
 import { recordRun } from '../../utils/run-log';
+import { withBuildDist } from '../../utils/dry-run';
 import { batchExecutor, executor, TaskBody, TaskOutput } from '../../utils/task';
 import type { VersionExecutorSchema } from './schema';
 
@@ -23,42 +24,57 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
     // an exact version is a decision, not a reaction to changes: the git rule applies it
     if (options.rule === 'git' || (!isKeywordBump(bump) && isVersion(bump))) return await gitRule(options, context, out, model, bump);
     const channelName = options.channel ?? 'testing';
-    let state: ReleaseState;
-    const builtPackage = await currentPackage(context, model, current);
-    try {
-      const channel = repositoryOf(options.repository, context).channel(channelName);
-      state = await releaseState(channel, model.pluginId, current, builtPackage, digestCacheDir(context.root, pluginOptions(context).distDir));
-    } catch (e) {
-      out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${(e as Error).message.split('\n')[0]}): falling back to the git-base rule`);
-      return await gitRule(options, context, out, model, bump);
-    }
-    const why = describeState(state, channelName);
-    if (!needsBump(state)) {
-      out.log(`${model.pluginId}: ${current} (${why})`);
-      recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: state.kind, file });
-      return true;
-    }
-    if (options.check) {
-      out.error(`${model.pluginId}: contents changed without a version bump: still ${current} (${why}); fix: ${fixCommand(model.pluginId)}`);
-      recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: 'needs bump', file });
-      return false;
-    }
-    // behind with the same contents: take the released version (publish then finds it already there)
-    const next = state.kind === 'behind' ? (state.sameContents ? state.released : nextVersion(state.released, bump)) : nextVersion(current, bump);
-    const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase: current, changed: [], state: 'bump', next };
-    return await applyBump(context, out, model, plan, isDryRun(options.dryRun), ` (${why})`, options.commit);
+    const dryRun = isDryRun(options.dryRun);
+    // a dry run's builds and digests go to its scratch folder (see utils/dry-run.ts)
+    return await withBuildDist(context.root, pluginOptions(context).distDir, dryRun, async (dist) => {
+      let state: ReleaseState;
+      const builtPackage = await currentPackage(context, model, current, dryRun, dist);
+      try {
+        const channel = repositoryOf(options.repository, context).channel(channelName);
+        state = await releaseState(channel, model.pluginId, current, builtPackage, digestCache(context, dryRun, dist));
+      } catch (e) {
+        out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${(e as Error).message.split('\n')[0]}): falling back to the git-base rule`);
+        return await gitRule(options, context, out, model, bump);
+      }
+      const why = describeState(state, channelName);
+      if (!needsBump(state)) {
+        out.log(`${model.pluginId}: ${current} (${why})`);
+        recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: state.kind, file });
+        return true;
+      }
+      if (options.check) {
+        out.error(`${model.pluginId}: contents changed without a version bump: still ${current} (${why}); fix: ${fixCommand(model.pluginId)}`);
+        recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: 'needs bump', file });
+        return false;
+      }
+      // behind with the same contents: take the released version (publish then finds it already there)
+      const next = state.kind === 'behind' ? (state.sameContents ? state.released : nextVersion(state.released, bump)) : nextVersion(current, bump);
+      const plan: VersionPlan = { pluginId: model.pluginId, file, current, atBase: current, changed: [], state: 'bump', next };
+      return await applyBump(context, out, model, plan, dryRun, ` (${why})`, options.commit);
+    });
   } catch (e) {
     out.error(`error: ${(e as Error).message}`);
     return false;
   }
 };
 
-/** The package of the current sources: built by the build task this depends on, or now. */
-async function currentPackage(context: ExecutorContext, model: Model, current: string): Promise<string> {
-  const { distDir } = pluginOptions(context);
-  const file = join(context.root, distDir, 'packages', packageFileName(model.pluginId, current));
-  if (existsSync(file)) return file;
-  return (await buildModel(context.root, model, distDir, pluginIds(context))).packageFile;
+/**
+ * The package of the current sources: built by the build task this depends on, or now, into
+ * `dist`. A dry run's build task built into the run's scratch folder (`dist` then; dist/ may
+ * hold another build under this version): that one first, else what a real run would read.
+ */
+async function currentPackage(context: ExecutorContext, model: Model, current: string, dryRun: boolean, dist: string): Promise<string> {
+  const name = packageFileName(model.pluginId, current);
+  const candidates = [...(dryRun ? [join(dist, 'packages', name)] : []), join(context.root, pluginOptions(context).distDir, 'packages', name)];
+  const found = candidates.find((file) => existsSync(file));
+  if (found) return found;
+  return (await buildModel(context.root, model, dist, pluginIds(context))).packageFile;
+}
+
+/** Digests of released packages: cached in dist/; a dry run reads that cache but writes its scratch folder's. */
+function digestCache(context: ExecutorContext, dryRun: boolean, dist: string): DigestCache {
+  const cache = digestCacheDir(context.root, pluginOptions(context).distDir);
+  return dryRun ? [digestCacheDir(context.root, dist), cache] : cache;
 }
 
 /** Write the bump and rebuild, so dist/ holds the package publish will release. */
