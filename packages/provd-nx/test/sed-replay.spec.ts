@@ -58,6 +58,8 @@ const CASES: Record<string, ['native' | 'python', string[]]> = {
   popen: ['python', [`with open(${OUT('gen.tpl')}, 'wb') as f:`, `    Popen(${SED}, stdout=f).wait()`]],
   'unpatched-process': ['python', [`os.spawnlp(os.P_WAIT, 'sed', 'sed', '-i', 's/@F@/x/', ${OUT('base.tpl')})`]],
   'file-opened-unused': ['python', [`open(${OUT('empty.tpl')}, 'w').close()`, `check_call('sed s/@F@/x/ common/templates/base.tpl > %s' % ${OUT('x.tpl')}, shell=True)`]],
+  // a copy whose output goes to a plugin file: that file is no copy step's
+  'copy-output-to-a-file': ['python', [`with open(${OUT('copy.log')}, 'w') as f:`, "    check_call(['rsync', '-rlpv', 'm/', path], stdout=f)"]],
 };
 
 function write(path: string, content: string): void {

@@ -117,7 +117,8 @@ function copySources(target: RecordedTarget, copies: Array<RecordedCopy | null>,
 
 /** A checked copy as a native step, or null when the command must run for real. */
 function toCopyStep(cmd: RecordedCommand, rc: RecordedCopy | null, out: string): CopyStep | null {
-  if (!rc || cmd.shell) return null;
+  // an rsync whose output goes to a plugin file writes that file too
+  if (!rc || cmd.shell || cmd.stdout) return null;
   const dest = resolve(rc.cwd, rc.copy.dest);
   if (!isWithin(dest, out)) return null;
   const sources = rc.sources.map(({ written, rel }) => (written.endsWith('/') ? rel + '/' : rel));
