@@ -100,7 +100,7 @@ class Session:
         self.active = False
         # files of the plugin opened for writing, not (yet) taken as a command's stdout
         self.out_opens = []
-        # stdouts taken: a duplicate of the descriptor and the offset sed's output ends at
+        # stdouts taken: a duplicate of the descriptor and the offset the command's output ends at
         self.stdouts = []
 
     def note_output_open(self, args):
