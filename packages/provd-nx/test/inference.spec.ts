@@ -39,8 +39,9 @@ describe('inference of the sample collection', () => {
     const m9 = ws.project('xivo-snom-m9-9.6.2');
     expect(m9.metadata.provd.stdDirs).toBe(false);
     expect(m9.metadata.provd.sharedFolders).toEqual([]);
-    // the sed step writes into the output between copies: that model is replayed with python
-    expect(ws.project('xivo-snom-8.7.5').metadata.provd.replay).toBe('python');
+    // its sed step (one substitution into one plugin file, between copies) is replayed natively too
+    expect(ws.project('xivo-snom-8.7.5').metadata.provd.replay).toBe('native');
+    expect(ws.project('xivo-snom-8.7.5').metadata.provd.steps.map((s: object) => Object.keys(s)[0])).toEqual(['copy', 'sed', 'copy']);
     expect(ws.project('xivo-snom-10.1.54').metadata.provd.replay).toBe('native');
   });
 

@@ -1,17 +1,17 @@
-import { existsSync, lstatSync, promises as fsp, realpathSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { existsSync, lstatSync, promises as fsp } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
 import { PLUGIN_INFO } from './plugin-info';
-import { runRsyncCopy } from '../rsync/receiver';
 import { buildTargetWithPython } from '../recipe/recipe';
-import { isWithin } from '../recipe/family';
+import { BuildError } from './build-error';
+import { NotReplayable, replayableHere, replaySteps } from './native-replay';
 import { Model, modelVersion, pluginInfoPath } from './model';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
 import { writeStamp } from './plugin-folder';
 import { profiled } from '../utils/profile';
 
-/** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
-export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];
+export { BuildError } from './build-error';
+export { STD_DIRS } from './native-replay';
 
 export interface BuiltModel {
   pluginId: string;
@@ -21,13 +21,6 @@ export interface BuiltModel {
   size: number;
   sha1: string;
   replay: 'native' | 'python';
-}
-
-export class BuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BuildError';
-  }
 }
 
 /**
@@ -42,7 +35,6 @@ export async function buildModel(
   knownIds: Iterable<string> = []
 ): Promise<BuiltModel> {
   const familyDir = join(workspaceRoot, model.familyRoot);
-  const realFamily = realpathSync(familyDir);
   const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
   const infoFile = pluginInfoPath(model);
   const version = modelVersion(workspaceRoot, model);
@@ -57,37 +49,30 @@ export async function buildModel(
   const out = join(work, model.pluginId);
   const fileName = packageFileName(model.pluginId, version);
   let pkg: Awaited<ReturnType<typeof createPackage>>;
+  // steps a native replay cannot stand for here (NotReplayable) run the recipe under python3 instead
+  let native = model.replay === 'native' && replayableHere(model.steps);
   try {
-    await profiled(model.replay === 'native' ? 'build: copy steps (native)' : 'build: recipe run by python3', async () => {
-      if (model.replay === 'native') {
-        await fsp.mkdir(out);
-        const guard = (source: string) => {
-          const real = existsSync(source) ? realpathSync(source) : source;
-          if (!isWithin(real, realFamily)) {
-            throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
-          }
-        };
-        for (const { copy } of model.steps) {
-          const dest = resolve(out, copy.dest);
-          if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
-          try {
-            // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
-            // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
-            await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
-          } catch (e) {
-            if (e instanceof BuildError) throw e;
-            throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
-          }
+    if (native) {
+      native = await profiled('build: native steps (copies, sed)', async () => {
+        try {
+          await replaySteps(model.steps, model.stdDirs, familyDir, out, where);
+          return true;
+        } catch (e) {
+          if (!(e instanceof NotReplayable)) throw e;
+          await fsp.rm(out, { recursive: true, force: true });
+          return false;
         }
-        if (model.stdDirs) for (const d of STD_DIRS) await fsp.mkdir(join(out, d), { recursive: true });
-      } else {
+      });
+    }
+    if (!native) {
+      await profiled('build: recipe run by python3', async () => {
         const result = await buildTargetWithPython(familyDir, model.targetId, out);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
           throw new BuildError(`${where}: ${result.error.message}${stderr}`);
         }
-      }
-    });
+      });
+    }
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
     }
@@ -113,7 +98,7 @@ export async function buildModel(
     packageFile: pkg.file,
     size: pkg.size,
     sha1: pkg.sha1,
-    replay: model.replay,
+    replay: native ? 'native' : 'python',
   };
 }
 

@@ -125,6 +125,12 @@ export function modelInputs(model: Model, fingerprint: string) {
   ];
 }
 
+function nativeSteps(model: Model): string {
+  const seds = model.steps.filter((s) => 'sed' in s).length;
+  const copies = `${model.steps.length - seds} copy step(s)`;
+  return `${seds ? `${copies} and ${seds} sed step(s)` : copies} replayed natively`;
+}
+
 export function modelTargets(
   model: Model,
   options: NormalizedOptions,
@@ -134,7 +140,7 @@ export function modelTargets(
   const dist = options.distDir;
   const how =
     model.replay === 'native'
-      ? `${model.steps.length} copy step(s) replayed natively`
+      ? nativeSteps(model)
       : `recipe function run with python3`;
   return {
     // build packages the current sources (cached); version compares that package with the

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RecordedTarget } from './recipe';
-import { analyzeFamily } from './family';
+import { RecordedCommand, RecordedTarget } from './recipe';
+import { analyzeFamily, CopyStep } from './family';
 import { useTempDir } from '../../test/temp';
 
 const rsync = (src: string, out = '/out/x'): RecordedTarget['commands'] extends (infer C)[] | undefined ? C : never => ({
@@ -17,8 +17,10 @@ describe('family analysis', () => {
   let root: string;
   beforeAll(() => {
     root = tmp();
-    for (const d of ['common', 'common_c', '1.0', 'src-2']) mkdirSync(join(root, 'plugins/f', d), { recursive: true });
+    for (const d of ['common', 'common_c', '1.0', 'src-2', 'g']) mkdirSync(join(root, 'plugins', d === 'g' ? 'g' : `f/${d}`), { recursive: true });
     writeFileSync(join(root, 'plugins/f/build.py'), '');
+    writeFileSync(join(root, 'plugins/f/common/t.tpl'), 'v @F@\n');
+    writeFileSync(join(root, 'plugins/g/t.tpl'), 'v @F@\n');
   });
 
   const target = (targetId: string, commands: NonNullable<RecordedTarget['commands']>, out = '/out/x'): RecordedTarget => ({
@@ -41,15 +43,46 @@ describe('family analysis', () => {
       ['f-2.0', 'src-2', 'native'],
     ]);
     expect(family.sharedFolders).toEqual(['common', 'common_c']);
-    expect(family.models[0].steps[0].copy.sources).toEqual(['common/']);
+    expect((family.models[0].steps[0] as CopyStep).copy.sources).toEqual(['common/']);
     expect(family.models[0].commands[0]).toBe("rsync -rlp --exclude '.*' common/ $OUT");
   });
 
   it('a shell step makes the model a python replay', () => {
-    const sed = { argv: 'sed -e s/a/b/ common/x > /out/x/x', shell: true, cwd: '.', reads: ['common/x'] };
-    const family = analyzeFamily(root, 'plugins/f', { targets: [target('1.0', [rsync('common/'), sed, rsync('1.0/')])] });
+    const shell = { argv: 'echo x > /out/x/x', shell: true, cwd: '.', reads: [], plain: true };
+    const family = analyzeFamily(root, 'plugins/f', { targets: [target('1.0', [rsync('common/'), shell, rsync('1.0/')])] });
     expect(family.models[0].replay).toBe('python');
     expect(family.models[0].steps).toEqual([]);
+  });
+
+  it('a sed of one family file into one plugin file is a native step; any other sed keeps python', () => {
+    const sed = (argv: string[] | string, more: Partial<RecordedCommand> = {}): RecordedCommand => ({
+      argv,
+      shell: typeof argv === 'string',
+      cwd: '.',
+      reads: ['common/t.tpl'],
+      plain: true,
+      ...more,
+    });
+    const replay = (cmd: RecordedCommand) => analyzeFamily(root, 'plugins/f', { targets: [target('1.0', [rsync('common/'), cmd, rsync('1.0/')])] }).models[0];
+    const program = [{ literal: '@F@', atStart: false, atEnd: false, replacement: [{ text: '1.0' }], global: true }];
+    const shellLine = replay(sed(`sed -e "s/@F@/1.0/g" common/t.tpl > '/out/x/templates/t.tpl'`));
+    expect(shellLine.replay).toBe('native');
+    expect(shellLine.steps[1]).toEqual({ sed: { input: 'common/t.tpl', output: 'templates/t.tpl', program } });
+    const withStdout = replay(sed(['sed', 's/@F@/1.0/g', 'common/t.tpl'], { stdout: 'templates/t.tpl' }));
+    expect(withStdout.steps[1]).toEqual(shellLine.steps[1]);
+    expect(withStdout.commands[1]).toBe("sed s/@F@/1.0/g common/t.tpl > $OUT/templates/t.tpl");
+    for (const [why, cmd] of [
+      ['no stdout file', sed(['sed', 's/@F@/1.0/g', 'common/t.tpl'])],
+      ['not plain (env=, or the environment changed)', sed(['sed', 's/@F@/1.0/g', 'common/t.tpl'], { stdout: 't.tpl', plain: false })],
+      ['an input that does not exist', sed(['sed', 's/@F@/1.0/g', 'common/missing.tpl'], { stdout: 't.tpl' })],
+      ['an input outside the family', sed(['sed', 's/@F@/1.0/g', '../g/t.tpl'], { stdout: 't.tpl' })],
+      ['an output outside the plugin', sed('sed s/@F@/1.0/g common/t.tpl > /out/y/t.tpl')],
+      ['no redirection', sed('sed s/@F@/1.0/g common/t.tpl')],
+      ['both a redirection and a stdout file', sed('sed s/@F@/1.0/g common/t.tpl > /out/x/t.tpl', { stdout: 'u.tpl' })],
+      ['a script outside the subset', sed(['sed', 's/@F@.*/1.0/g', 'common/t.tpl'], { stdout: 't.tpl' })],
+    ] as const) {
+      expect(replay(cmd).replay, why).toBe('python');
+    }
   });
 
   it('names build.py and the target in every error', () => {

@@ -3,6 +3,9 @@ import { join, posix, relative, resolve, sep } from 'node:path';
 import { RecordedCommand, RecordedTarget, RecordedFamily } from './recipe';
 import { RsyncCopy, parseRsyncArgv } from '../rsync/argv';
 import { pluginIdProblem } from '../model/plugin-id';
+import { parseSedArgv } from '../sed/argv';
+import { SedSubstitution } from '../sed/script';
+import { splitShellCommand } from '../sed/shell-command';
 
 export const BUILD_FILE = 'build.py';
 
@@ -11,6 +14,19 @@ export interface CopyStep {
   copy: RsyncCopy;
 }
 
+/** One sed step replayed natively (src/sed): one input file through substitutions into one plugin file. */
+export interface SedStep {
+  sed: {
+    /** relative to the family folder */
+    input: string;
+    /** relative to the plugin folder */
+    output: string;
+    program: SedSubstitution[];
+  };
+}
+
+export type NativeStep = CopyStep | SedStep;
+
 /** A model as its recipe defines it (everything here is JSON, so it can live in project metadata). */
 export interface ModelRecipe {
   targetId: string;
@@ -18,9 +34,9 @@ export interface ModelRecipe {
   stdDirs: boolean;
   /** the model folder, a top-level folder of the family */
   folder: string;
-  /** 'native': plain copy steps replayed in-process; 'python': run the recipe function for real */
+  /** 'native': copy and simple sed steps replayed in-process; 'python': run the recipe function for real */
   replay: 'native' | 'python';
-  steps: CopyStep[];
+  steps: NativeStep[];
   /** the commands as recorded, printable, for descriptions and --verbose */
   commands: string[];
   /** top-level folders of the family the recipe reads, in first-read order (own folder included) */
@@ -46,7 +62,8 @@ export class RecipeError extends Error {
 }
 
 export function printable(cmd: RecordedCommand, out?: string): string {
-  const text = Array.isArray(cmd.argv) ? cmd.argv.map(quote).join(' ') : cmd.argv;
+  let text = Array.isArray(cmd.argv) ? cmd.argv.map(quote).join(' ') : cmd.argv;
+  if (cmd.stdout && out) text += ` > ${quote(join(out, cmd.stdout))}`;
   return out ? text.split(out).join('$OUT') : text;
 }
 
@@ -100,12 +117,56 @@ function copySources(target: RecordedTarget, copies: Array<RecordedCopy | null>,
 
 /** A checked copy as a native step, or null when the command must run for real. */
 function toCopyStep(cmd: RecordedCommand, rc: RecordedCopy | null, out: string): CopyStep | null {
-  if (!rc || cmd.shell) return null;
+  // an rsync whose output goes to a plugin file writes that file too
+  if (!rc || cmd.shell || cmd.stdout) return null;
   const dest = resolve(rc.cwd, rc.copy.dest);
   if (!isWithin(dest, out)) return null;
   const sources = rc.sources.map(({ written, rel }) => (written.endsWith('/') ? rel + '/' : rel));
   // dest is relative to the plugin folder: '' is the plugin folder itself
   return { copy: { ...rc.copy, sources, dest: relative(out, dest).split(sep).join('/') } };
+}
+
+/**
+ * A recorded sed command as a native step, or null when it must run for real:
+ * plain, in the replayed subset (src/sed), reading one existing file of the
+ * family, writing its whole output to one plugin file (`> file` in a shell
+ * line, or stdout a file the recipe has just opened, as recipe.py checked).
+ */
+function toSedStep(cmd: RecordedCommand, familyDir: string, out: string): SedStep | null {
+  if (!cmd.plain || !out) return null;
+  const cwd = resolve(familyDir, cmd.cwd);
+  let argv: string[];
+  let output: string;
+  if (cmd.shell) {
+    const line = typeof cmd.argv === 'string' ? splitShellCommand(cmd.argv) : null;
+    if (!line?.stdout || cmd.stdout) return null;
+    argv = line.argv;
+    output = resolve(cwd, line.stdout);
+  } else {
+    if (!Array.isArray(cmd.argv) || !cmd.stdout) return null;
+    argv = cmd.argv;
+    output = resolve(out, cmd.stdout);
+  }
+  const sed = parseSedArgv(argv);
+  if (!sed) return null;
+  const input = resolve(cwd, sed.input);
+  if (!isWithin(input, familyDir) || input === familyDir || !isFile(input)) return null;
+  if (!isWithin(output, out) || output === out) return null;
+  return {
+    sed: {
+      input: relative(familyDir, input).split(sep).join('/'),
+      output: relative(out, output).split(sep).join('/'),
+      program: sed.program,
+    },
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Analyze one family's recorded recipe into models, shared folders and what each model reads. */
@@ -165,7 +226,7 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
     const out = target.out ?? '';
     const commands = target.commands ?? [];
     const copies = copiesByTarget.get(target)!;
-    const steps = commands.map((c, i) => toCopyStep(c, copies[i], out));
+    const steps = commands.map((c, i) => toCopyStep(c, copies[i], out) ?? toSedStep(c, familyDir, out));
     const native = target.replay === 'commands' && steps.every((s) => s !== null);
     const allReads = readsByTarget.get(target)!;
     models.push({
@@ -174,7 +235,7 @@ export function analyzeFamily(workspaceRoot: string, familyRoot: string, recorde
       stdDirs: target.stdDirs,
       folder,
       replay: native ? 'native' : 'python',
-      steps: native ? (steps as CopyStep[]) : [],
+      steps: native ? (steps as NativeStep[]) : [],
       commands: commands.map((c) => printable(c, out)),
       reads: tops,
       readsFamilyRoot: allReads.some((t) => t === '.' || (t !== BUILD_FILE && !isDir(t))),

@@ -9,6 +9,12 @@ stdout):
           its function runs and the files it reads, without running them.
           A function that fails when its commands are skipped (it reads what an
           earlier copy produced) is run for real in a scratch folder instead.
+          Whether the commands are the whole recipe ('commands') or the function
+          writes into the plugin itself ('python'): a plugin file it opens counts
+          as its own write, unless it is opened for writing just before a command
+          that takes it as stdout and nothing else writes it (`with open(...) as
+          f: check_call(['sed', ...], stdout=f)`); a process started other than
+          through the patched functions counts too.
           Each family is recorded as if it were alone in the process: its own
           scratch folder, and afterwards the working directory, umask,
           environment, imported modules, import paths and module attributes
@@ -46,6 +52,14 @@ PATH_EVENTS = {
 TWO_PATH_EVENTS = {'os.rename', 'os.replace', 'os.symlink', 'os.link',
                    'shutil.copyfile', 'shutil.copymode', 'shutil.copystat',
                    'shutil.copytree', 'shutil.move'}
+# Processes started around the patched subprocess functions: what they do is unknown.
+SPAWN_EVENTS = {'os.system', 'os.exec', 'os.spawn', 'os.posix_spawn', 'os.fork', 'os.forkpty'}
+# Keyword arguments that leave a command running as written (no other program,
+# environment or process set-up).
+PLAIN_KWARGS = {'shell', 'cwd', 'stdin', 'stdout', 'stderr', 'input', 'check', 'text', 'universal_newlines',
+                'encoding', 'errors', 'bufsize', 'close_fds', 'timeout', 'capture_output'}
+# Flags of an open() that creates or empties a file for writing only ('w', 'wb').
+WRITE_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 class RecipeError(Exception):
@@ -84,6 +98,80 @@ class Session:
         self.reads = []
         self.touches_output = False
         self.active = False
+        # files of the plugin opened for writing, not (yet) taken as a command's stdout
+        self.out_opens = []
+        # stdouts taken: a duplicate of the descriptor and the offset the command's output ends at
+        self.stdouts = []
+
+    def note_output_open(self, args):
+        """An open() of a plugin file for writing, created or emptied: it may be the
+        stdout of the next command (command_stdout). True when taken as such."""
+        flags = args[2] if len(args) > 2 else None
+        if not isinstance(flags, int) or flags & (os.O_ACCMODE | WRITE_NEW | os.O_APPEND | os.O_EXCL) != WRITE_NEW:
+            return False
+        try:
+            path = os.fsdecode(os.fspath(args[0]))
+        except TypeError:
+            return False
+        full = os.path.normpath(os.path.join(os.getcwd(), path))
+        if full == self.out_dir or not is_within(full, self.out_dir):
+            return False
+        self.out_opens.append({'path': full, 'commands': len(self.commands)})
+        return True
+
+    def command_stdout(self, stdout):
+        """The plugin file (relative to the plugin folder) a command's stdout is, when
+        that file provably holds the command's output alone: opened by the recipe just
+        before the command (no command in between), nothing written to it yet, and
+        nothing written through it afterwards (finish). None otherwise."""
+        if stdout is None or (isinstance(stdout, int) and stdout < 0):  # PIPE, DEVNULL, STDOUT
+            return None
+        try:
+            fd = stdout if isinstance(stdout, int) else stdout.fileno()
+            st = os.fstat(fd)
+            if st.st_size != 0 or os.lseek(fd, 0, os.SEEK_CUR) != 0:
+                return None
+            if not isinstance(stdout, int) and stdout.tell() != 0:  # buffered writes
+                return None
+        except (OSError, ValueError, AttributeError, TypeError):
+            return None
+        for opened in self.out_opens:
+            if opened['commands'] != len(self.commands):
+                continue
+            try:
+                same = os.path.samestat(os.stat(opened['path']), st)
+            except OSError:
+                continue
+            if same:
+                self.out_opens.remove(opened)
+                # a duplicate shares the file offset: any later write moves it
+                self.stdouts.append({'fd': os.dup(fd), 'file': stdout, 'offset': 0, 'command': len(self.commands)})
+                return os.path.relpath(opened['path'], self.out_dir)
+        return None
+
+    def command_ran(self):
+        """After the last noted command ran for real: its stdout ends where it wrote."""
+        for check in self.stdouts:
+            if check['command'] == len(self.commands) - 1:
+                check['offset'] = os.lseek(check['fd'], 0, os.SEEK_CUR)
+
+    def finish(self):
+        """When the function returned: a plugin file opened but taken by no command, or
+        written through after its command (offset moved), means the function itself
+        wrote to the plugin."""
+        if self.out_opens:
+            self.touches_output = True
+        for check in self.stdouts:
+            try:
+                f = check['file']
+                if os.lseek(check['fd'], 0, os.SEEK_CUR) != check['offset'] or (
+                        not isinstance(f, int) and not f.closed and f.tell() != check['offset']):
+                    self.touches_output = True
+            except (OSError, ValueError):
+                self.touches_output = True
+            finally:
+                os.close(check['fd'])
+        self.stdouts = []
 
     def note_path(self, path, cwd=None):
         try:
@@ -112,10 +200,17 @@ def is_within(path, root):
 
 def audit(event, args):
     session = SESSION
-    if session is None or not session.active or event not in PATH_EVENTS:
+    if session is None or not session.active:
+        return
+    if event in SPAWN_EVENTS and not SPAWNING:
+        session.touches_output = True
+        return
+    if event not in PATH_EVENTS:
         return
     session.active = False  # our own bookkeeping must not recurse
     try:
+        if event == 'open' and session.note_output_open(args):
+            return
         # A symlink's target is text relative to the link, not a path read here.
         if event != 'os.symlink':
             session.note_path(args[0])
@@ -137,7 +232,9 @@ def command_tokens(args, shell):
     return [t.lstrip('<>') or t for t in tokens]
 
 
-def note_command(args, kwargs):
+def note_command(args, kwargs, own_stdout=True):
+    """Note a command; `own_stdout`: whether it has ended when the call returns
+    (not Popen), so its stdout file can be checked afterwards."""
     session = SESSION
     shell = bool(kwargs.get('shell', False))
     cwd = os.fspath(kwargs['cwd']) if kwargs.get('cwd') else os.getcwd()
@@ -161,6 +258,9 @@ def note_command(args, kwargs):
             'shell': shell,
             'cwd': os.path.relpath(cwd, session.family_dir),
             'reads': reads,
+            'stdout': session.command_stdout(kwargs.get('stdout')) if own_stdout else None,
+            # runs as written: no other program, process set-up or environment than the recipe's own
+            'plain': not (set(kwargs) - PLAIN_KWARGS) and environ_data() == ENVIRON_AT_START,
         })
         session.active = was_active
     return argv
@@ -177,6 +277,10 @@ class SkippedCommand(Exception):
 MODE = 'real'
 # True while a noted command runs: the Popen it makes must not be noted again.
 RUNNING_COMMAND = False
+# True while a noted command's process starts (its os.posix_spawn is no unknown process).
+SPAWNING = False
+# The environment recipe.py was started with: commands run natively run in it.
+ENVIRON_AT_START = None
 
 REAL = {
     'call': subprocess.call, 'check_call': subprocess.check_call,
@@ -207,7 +311,7 @@ def recording_system(command):
 
 def run_checked(args, kw, check):
     """Note a command and run it; a failure carries the command and its stderr."""
-    global RUNNING_COMMAND
+    global RUNNING_COMMAND, SPAWNING
     note_command(args, kw)
     args = overlaying(args)
     kw = dict(kw)
@@ -215,11 +319,13 @@ def run_checked(args, kw, check):
     capture = 'stderr' not in kw and not kw.get('capture_output')
     if capture:
         kw['stderr'] = subprocess.PIPE
-    RUNNING_COMMAND = True
+    RUNNING_COMMAND = SPAWNING = True
     try:
         result = REAL['run'](args, **kw)
     finally:
-        RUNNING_COMMAND = False
+        RUNNING_COMMAND = SPAWNING = False
+    if SESSION is not None:
+        SESSION.command_ran()
     err = result.stderr
     if capture and err:
         sys.stderr.write(err if isinstance(err, str) else os.fsdecode(err))
@@ -272,13 +378,18 @@ class Popen(REAL['Popen']):
     """subprocess.Popen that follows MODE (a class still, for isinstance and subclasses)."""
 
     def __init__(self, args, *a, **kw):
+        global SPAWNING
         if MODE == 'record':
-            note_command(args, kw)
+            note_command(args, kw, own_stdout=False)
             raise SkippedCommand('Popen cannot be recorded')
         if MODE == 'run' and not RUNNING_COMMAND:
-            note_command(args, kw)
+            note_command(args, kw, own_stdout=False)
             args = overlaying(args)
-        super().__init__(args, *a, **kw)
+        spawning, SPAWNING = SPAWNING, True
+        try:
+            super().__init__(args, *a, **kw)
+        finally:
+            SPAWNING = spawning
 
 
 def install_subprocess():
@@ -456,6 +567,7 @@ def run_session(fun, family_dir, out_dir, running):
         call_target(fun, family_dir, out_dir)
     finally:
         session.active = False
+        session.finish()
         SESSION = None
         MODE = 'real'
     return session
@@ -467,13 +579,15 @@ def record_target(fun, family_dir, out_dir):
     before = ProcessState(getattr(fun, '__globals__', None), attributes=False)
     try:
         session = run_session(fun, family_dir, out_dir, running=False)
-        return session, 'python' if session.touches_output else 'commands'
     except Exception:
-        # The function needs what its commands produce: run it for real.
+        # The function needs what its commands produce (a folder an earlier copy
+        # makes, say): run it for real. What it did is as complete a record, and
+        # the same for the same sources, as long as it wrote nothing itself.
         before.restore()
         shutil.rmtree(out_dir)
         os.makedirs(out_dir)
-        return run_session(fun, family_dir, out_dir, running=True), 'python'
+        session = run_session(fun, family_dir, out_dir, running=True)
+    return session, 'python' if session.touches_output else 'commands'
 
 
 def record_family(family_dir, scratch):
@@ -552,6 +666,8 @@ def do_build(request):
 
 
 def main():
+    global ENVIRON_AT_START
+    ENVIRON_AT_START = environ_data()
     # Recipes and their commands print freely: keep fd 1 for our reply only.
     reply_fd = os.dup(1)
     os.dup2(2, 1)

@@ -23,6 +23,10 @@ export interface RecordedCommand {
   cwd: string;
   /** family-relative paths named by the command's arguments that exist */
   reads: string[];
+  /** the plugin file (relative to the plugin folder) that is this command's output alone (stdout=f, f just opened) */
+  stdout?: string | null;
+  /** runs as written: no executable, env or process set-up argument, environment as recipe.py started */
+  plain?: boolean;
 }
 
 export interface RecordedTarget {

@@ -22,6 +22,12 @@ export async function profiled<T>(phase: string, work: () => Promise<T>): Promis
   }
 }
 
+/** Record a phase timed elsewhere (e.g. process start-up, from process.uptime()). */
+export function recordPhase(phase: string, ms: number): void {
+  const file = process.env[PROFILE_ENV];
+  if (file) appendFileSync(file, JSON.stringify({ phase, ms }) + '\n');
+}
+
 /** Sum of the milliseconds and count per phase in a profile file's lines. */
 export function profileTotals(text: string): Map<string, { ms: number; count: number }> {
   const totals = new Map<string, { ms: number; count: number }>();

@@ -1,6 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { runPool } from './pool';
-import { profiled } from './profile';
+import { profiled, recordPhase } from './profile';
 
 /** Where a task writes its lines: the terminal for a single task, the task's own output in a batch. */
 export interface TaskOutput {
@@ -30,6 +30,8 @@ export function batchExecutor<O>(body: TaskBody<O>, limit?: number) {
     _overrides: O,
     context: ExecutorContext
   ): Promise<Record<string, { success: boolean; terminalOutput: string }>> => {
+    // process start, Nx's batch runner and loading this executor's code, until here
+    recordPhase('batch process start-up (until the executor runs)', process.uptime() * 1000);
     const results: Record<string, { success: boolean; terminalOutput: string }> = {};
     const target = Object.values(taskGraph.tasks)[0]?.target.target ?? '?';
     await profiled(`batch of ${target} tasks (wall)`, () => runPool(

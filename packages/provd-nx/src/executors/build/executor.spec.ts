@@ -22,7 +22,7 @@ describe('build executor', () => {
       const r = await buildExecutor({ verbose: true }, ws.executorContext('fam-1.0', 'build'));
       expect(r.success).toBe(true);
       const lines = log.mock.calls.map((c) => String(c[0]));
-      expect(lines).toContain('fam-1.0: native copy steps');
+      expect(lines).toContain('fam-1.0: native steps (copies, sed)');
       expect(lines).toContain("  rsync -rlp --exclude '.*' common/ $OUT");
       expect(lines.some((l) => /^fam-1\.0 0\.1\.0 -> dist\/packages\/fam-1\.0-0\.1\.0\.tar\.bz2 \(\d+ bytes, sha1 [0-9a-f]{40}\)$/.test(l))).toBe(true);
     } finally {

@@ -9,7 +9,7 @@ import type { BuildExecutorSchema } from './schema';
 const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
   if (options.verbose) {
-    out.log(`${model.pluginId}: ${model.replay === 'native' ? 'native copy steps' : 'python3 runs the recipe'}`);
+    out.log(`${model.pluginId}: ${model.replay === 'native' ? 'native steps (copies, sed)' : 'python3 runs the recipe'}`);
     for (const c of model.commands) out.log(`  ${c}`);
   }
   try {

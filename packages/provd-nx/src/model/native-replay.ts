@@ -1,0 +1,104 @@
+/**
+ * A model's recorded steps replayed in this process (replay 'native'): rsync
+ * copies through src/rsync, sed substitutions through src/sed, then the
+ * standard folders. Where a sed step cannot be shown to do here what the real
+ * sed would (not GNU sed, another locale, its output reached through a
+ * symlink), NotReplayable says so before anything is written by that step,
+ * and the caller runs the recipe under python3 instead.
+ */
+import { existsSync, promises as fsp, realpathSync, statSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { runRsyncCopy } from '../rsync/receiver';
+import { isWithin, NativeStep, SedStep } from '../recipe/family';
+import { nativeSedEnvironment } from '../sed/environment';
+import { substitute } from '../sed/substitute';
+import { BuildError } from './build-error';
+
+/** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
+export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];
+
+export class NotReplayable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotReplayable';
+  }
+}
+
+const isSed = (step: NativeStep): step is SedStep => 'sed' in step;
+
+/** Whether the steps can be replayed here at all (checked before the first step runs). */
+export function replayableHere(steps: NativeStep[]): boolean {
+  return !steps.some(isSed) || nativeSedEnvironment();
+}
+
+/** Replay `steps` into `out` (created here); `where` names the target in errors. */
+export async function replaySteps(steps: NativeStep[], stdDirs: boolean, familyDir: string, out: string, where: string): Promise<void> {
+  await fsp.mkdir(out);
+  const realFamily = realpathSync(familyDir);
+  const guard = (source: string) => {
+    const real = existsSync(source) ? realpathSync(source) : source;
+    if (!isWithin(real, realFamily)) {
+      throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+    }
+  };
+  for (const step of steps) {
+    if (isSed(step)) {
+      await replaySed(step.sed, familyDir, out, where, guard);
+      continue;
+    }
+    const { copy } = step;
+    const dest = resolve(out, copy.dest);
+    if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
+    try {
+      // ignoreTimes: rsync's quick check (same size, same mtime second: skip) would let checkout
+      // mtimes decide whether a later step overlays an earlier one; the recipe means overlay.
+      await runRsyncCopy({ ...copy, dest: dest + sep, ignoreTimes: true }, familyDir, { guard, log: () => undefined });
+    } catch (e) {
+      if (e instanceof BuildError) throw e;
+      throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
+    }
+  }
+  if (stdDirs) for (const d of STD_DIRS) await fsp.mkdir(resolve(out, d), { recursive: true });
+}
+
+async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, where: string, guard: (source: string) => void): Promise<void> {
+  const input = resolve(familyDir, sed.input);
+  const output = resolve(out, sed.output);
+  const step = `sed step '${sed.input} > $OUT/${sed.output}'`;
+  guard(input);
+  // Whatever the real commands would do here (open(2) following a symlink an earlier copy left,
+  // a missing folder the recipe may ignore the failure of): let them do it.
+  const parent = dirname(output);
+  if (!isWithin(output, out) || !isDirectory(parent) || !isWithin(realpathSync(parent), realpathSync(out))) {
+    throw new NotReplayable(`${step}: its output folder is not a folder of the plugin`);
+  }
+  if (await isSymlink(output)) throw new NotReplayable(`${step}: its output is a symlink`);
+  let bytes: Buffer;
+  try {
+    bytes = await fsp.readFile(input);
+  } catch (e) {
+    throw new NotReplayable(`${step}: ${(e as Error).message}`);
+  }
+  try {
+    // flags 'w' (create or truncate, mode 0666 & ~umask), as the shell's `>` and python's open(f, 'w')
+    await fsp.writeFile(output, substitute(bytes, sed.program), { flag: 'w' });
+  } catch (e) {
+    throw new BuildError(`${where}: ${step} failed: ${(e as Error).message}`);
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await fsp.lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
