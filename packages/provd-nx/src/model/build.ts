@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, promises as fsp, realpathSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { PLUGIN_INFO } from './plugin-info';
 import { runRsyncCopy } from '../rsync/receiver';
 import { buildTargetWithPython } from '../recipe/recipe';
@@ -39,7 +39,7 @@ export async function buildModel(
   knownIds: Iterable<string> = []
 ): Promise<BuiltModel> {
   const familyDir = join(workspaceRoot, model.familyRoot);
-  const realFamily = realpathSync(familyDir);
+  const realFamily = realpath(familyDir);
   const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
   const infoFile = pluginInfoPath(model);
   const version = modelVersion(workspaceRoot, model);
@@ -54,16 +54,19 @@ export async function buildModel(
   const out = join(work, model.pluginId);
   const fileName = packageFileName(model.pluginId, version);
   let pkg: Awaited<ReturnType<typeof createPackage>>;
+  /** Refuses a source leading out of the family; `follows`: the copy reads through it (a 'dir/' source, a folder the recipe reads). */
+  const guard = (source: string, follows = true) => {
+    const real = existsSync(source) ? realpath(source) : source;
+    if (isWithin(real, realFamily)) return;
+    // a symlink copied as a link (or skipped, without -l) is never followed: where it sits counts here,
+    // where it points is judged in the plugin by the package check
+    if (!follows && isSymlink(source) && isWithin(join(realpath(dirname(source)), basename(source)), realFamily)) return;
+    throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+  };
   try {
     await profiled(model.replay === 'native' ? 'build: copy steps (native)' : 'build: recipe run by python3', async () => {
       if (model.replay === 'native') {
         await fsp.mkdir(out);
-        const guard = (source: string) => {
-          const real = existsSync(source) ? realpathSync(source) : source;
-          if (!isWithin(real, realFamily)) {
-            throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
-          }
-        };
         for (const { copy } of model.steps) {
           const dest = resolve(out, copy.dest);
           if (!isWithin(dest, out)) throw new BuildError(`${where}: copy destination '${copy.dest}' is outside the plugin folder`);
@@ -76,14 +79,17 @@ export async function buildModel(
             throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
           }
         }
-        if (model.stdDirs) for (const d of STD_DIRS) await fsp.mkdir(join(out, d), { recursive: true });
       } else {
-        const result = await buildTargetWithPython(familyDir, model.targetId, out);
+        // what the recipe reads (common/, the model folder...) is refused here too when it is a symlink out
+        // of the family, as the native replay refuses it: the same tree must not build one way and not the other
+        for (const top of model.reads) if (top !== '.') guard(join(familyDir, top));
+        const result = await buildTargetWithPython(familyDir, model.targetId, out, false);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
           throw new BuildError(`${where}: ${result.error.message}${stderr}`);
         }
       }
+      if (model.stdDirs) await makeStdDirs(out, (rel) => sourceOf(rel, model, familyDir), where);
     });
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
@@ -114,6 +120,40 @@ export async function buildModel(
   };
 }
 
+/**
+ * The standard folders, made as the reference builder makes them (os.makedirs, through
+ * symlinks), where nothing stands in their way: a file, or a symlink to nothing or out of
+ * the plugin (following it would make folders outside the build), is a BuildError naming it.
+ */
+async function makeStdDirs(out: string, describe: (rel: string) => string, where: string): Promise<void> {
+  const realOut = realpath(out);
+  const blocked = (rel: string, why: string) =>
+    new BuildError(`${where}: '${describe(rel)}' ${why}, where the standard folder ${rel}/ goes (@target(..., std_dirs=False) leaves the standard folders out)`);
+  for (const dir of STD_DIRS) {
+    const abs = join(out, dir);
+    let st;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      // missing (its parent was checked before it): made below
+      await fsp.mkdir(abs);
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      let real: string;
+      try {
+        real = realpath(abs);
+      } catch {
+        throw blocked(dir, 'is a symlink to nothing');
+      }
+      if (!isWithin(real, realOut)) throw blocked(dir, `is a symlink leading outside the plugin folder (${real})`);
+      if (!lstatSync(real).isDirectory()) throw blocked(dir, 'is a symlink to a file');
+    } else if (!st.isDirectory()) {
+      throw blocked(dir, st.isFile() ? 'is a file' : 'is not a folder');
+    }
+  }
+}
+
 /** Packages of older versions of this id left in dist/packages would be published by mistake. */
 async function removeStalePackages(packagesDir: string, pluginId: string, keep: string, knownIds: Iterable<string>): Promise<void> {
   const ids = [...knownIds];
@@ -131,6 +171,22 @@ function sourceOf(rel: string, model: Model, familyDir: string): string {
     if (lexists(join(familyDir, folder, rel))) return posix.join(model.familyRoot, folder, rel);
   }
   return `${rel} (made by the recipe)`;
+}
+
+/**
+ * The OS's realpath: Node's own realpathSync resolves '..' after a symlink lexically
+ * (`d/s -> .` and `d/l -> s/../x`: it looks for d/x, the OS finds x) and fails on such links.
+ */
+function realpath(path: string): string {
+  return realpathSync.native(path);
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 function lexists(path: string): boolean {
