@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildError, buildModel } from '../src/model/build';
 import { familyModel, pluginInfoPath } from '../src/model/model';
+import { unpackPluginFolder } from '../src/model/plugin-folder';
 import { PluginInfoError, readPluginInfo } from '../src/model/plugin-info';
 import { packageProblems } from '../src/package/checks';
 import { readPackage } from '../src/package/read';
@@ -140,8 +141,10 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-/** The same error twice: only the temporary build folder's name may differ. */
+/** The same error twice: only the temporary build folder's name (and a command's own words) may differ. */
 function normalizeMessage(text: string, fam: GeneratedFamily): string {
+  // a failed recipe command: its exit code and stderr are the command's, not ours
+  if (/: command failed with exit code \d+: /.test(text)) text = text.split('\n')[0].replace(/exit code \d+/, 'exit code N');
   return text.split(`.${fam.pluginId}.`).map((part, i) => (i === 0 ? part : part.replace(/^[A-Za-z0-9]{6}/, 'XXXXXX'))).join(`.${fam.pluginId}.`);
 }
 
@@ -179,6 +182,12 @@ async function iteration(seed: number, ws: string, tally: Tally): Promise<{ prob
     if (first.sha1 !== second.sha1) return { fam, problem: `two builds gave different packages (${first.sha1} / ${second.sha1})` };
     if (JSON.stringify(first.model) !== JSON.stringify(second.model)) return { fam, problem: 'two recordings gave different models' };
     if (first.model.replay === 'python') tally.python++;
+    // the plugin folder the build left, and the one a cache hit unpacks from the package, hold the package
+    const left = snapshotDiff(treeSnapshot(join(ws, 'dist', 'plugins', fam.pluginId)), first.pkg);
+    if (left) return { fam, problem: `dist/plugins/${fam.pluginId} differs from its package:\n${left}` };
+    await unpackPluginFolder(first.file, fam.pluginId, join(ws, 'unpacked'));
+    const unpacked = snapshotDiff(treeSnapshot(join(ws, 'unpacked', fam.pluginId)), first.pkg);
+    if (unpacked) return { fam, problem: `the package unpacked (as after a cache hit) differs from it:\n${unpacked}` };
   } else if (!first.ok && !second.ok) {
     const [a, b] = [first, second].map((o) => normalizeMessage(errorText((o as { error: unknown }).error), fam));
     if (a !== b) return { fam, problem: `two builds failed differently:\n${a}\n---\n${b}` };

@@ -434,7 +434,8 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
   writeFileSync(join(workspace, 'outside', 'secret.txt'), 'secret\n');
   writeFileSync(join(workspace, 'outside', 'plugin-info'), '{"version": "6.6.6", "description": "outside", "capabilities": {}}\n');
 
-  let folder = rng.chance(0.75) ? `m${rng.int(1, 99)}.${rng.int(0, 9)}` : randomName(rng, 60).replace(/^[-.]/, 'm');
+  // no ':' in the folder rsync is given: 'host:path' is a remote transfer (ssh), refused by the real rsync too
+  let folder = rng.chance(0.75) ? `m${rng.int(1, 99)}.${rng.int(0, 9)}` : randomName(rng, 60).replace(/^[-.]/, 'm').replace(/:/g, '_');
   if (['common', 'real-model', 'build.py'].includes(folder)) folder = `m-${folder}`;
   const pluginId = `${name}-m`;
   const version = rng.pick(['1.0', '0.1.0', '2.3.4.5', '0.10', '1.0.0-rc.1']);
