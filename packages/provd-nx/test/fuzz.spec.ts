@@ -132,7 +132,7 @@ function unclear(error: unknown, fam: GeneratedFamily): string | null {
   const m = error.message;
   if (/\n\s+at /.test(m) || m.includes('Traceback (most recent call last)')) return 'the message holds a stack trace';
   if (/\b(TypeError|ReferenceError|RangeError|undefined|\[object )/.test(m)) return 'the message shows a programming error';
-  if (/\bE[A-Z]{3,}\b/.test(m) && !m.includes('/')) return 'a system error without a path';
+  if (m.split('\n').some((line) => /\bE[A-Z]{3,}\b/.test(line) && !line.includes('/'))) return 'a system error without a path';
   if (!m.includes(fam.familyRoot)) return `the message does not name the family (${fam.familyRoot})`;
   return null;
 }
@@ -163,6 +163,9 @@ export interface Tally {
   bothFail: number;
   python: number;
   links: number;
+  /** bytes, in packages equal to the reference's */
+  longestPath: number;
+  longestName: number;
 }
 
 /** One tree: null when everything holds, else what went wrong. */
@@ -222,6 +225,10 @@ async function iteration(seed: number, ws: string, tally: Tally): Promise<{ prob
     if (problems.length) return { fam, problem: `our package would not publish: ${problems.join('; ')}` };
     if (infoLink && first.problems.length === 0) return { fam, problem: 'a plugin-info symlink would publish' };
     tally.same++;
+    for (const rel of Object.keys(first.pkg)) {
+      tally.longestPath = Math.max(tally.longestPath, Buffer.byteLength(rel));
+      tally.longestName = Math.max(tally.longestName, Buffer.byteLength(rel.split('/').pop()!));
+    }
     return null;
   }
   const why = unclear(first.error, fam);
@@ -251,7 +258,7 @@ describe('fuzz: random trees built twice and the reference way', () => {
   it(
     `${SECONDS} s of random trees, from seed ${BASE_SEED}`,
     async () => {
-      const tally: Tally = { iterations: 0, same: 0, refused: 0, bothFail: 0, python: 0, links: 0 };
+      const tally: Tally = { iterations: 0, same: 0, refused: 0, bothFail: 0, python: 0, links: 0, longestPath: 0, longestName: 0 };
       const start = Date.now();
       const deadline = start + SECONDS * 1000;
       do {
@@ -278,7 +285,8 @@ describe('fuzz: random trees built twice and the reference way', () => {
       const secs = (Date.now() - start) / 1000;
       console.log(
         `fuzz: ${tally.iterations} trees in ${secs.toFixed(1)} s from seed ${BASE_SEED}: ${tally.same} packaged as the reference, ` +
-          `${tally.refused} refused by a documented choice, ${tally.bothFail} failed on both sides, ${tally.python} run by python3, ${tally.links} symlinks`
+          `${tally.refused} refused by a documented choice, ${tally.bothFail} failed on both sides, ${tally.python} run by python3, ${tally.links} symlinks; ` +
+          `longest path packaged ${tally.longestPath} bytes, longest name ${tally.longestName} bytes`
       );
       expect(tally.iterations).toBeGreaterThan(0);
     },
