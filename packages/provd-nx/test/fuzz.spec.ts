@@ -1,9 +1,10 @@
 /**
  * Fuzz: random plugin families (test/random-tree.ts) for PROVD_FUZZ_SECONDS (default 60),
- * each built twice by our builder (recordFamilies, analyzeFamily, buildModel: what the
- * build executor runs) and once the reference way (pgbuild.py's own build and package
- * operations, in one python process). Every tree must give
- *  - the same package twice (same SHA-1), or the same error twice;
+ * each recorded once (recordFamilies, analyzeFamily: what the project graph holds), built
+ * twice by our builder (buildModel: what the build executor runs) and once the reference way
+ * (pgbuild.py's own build and package operations, in one python process). Every tree must give
+ *  - the same package twice (same SHA-1), or the same error twice; the plugin folder left in
+ *    dist, and the one a cache hit unpacks, hold the package; publish's checks pass it;
  *  - the same contents as the reference's package (names, types, link targets, bytes; modes
  *    as we normalize them), or, where we refuse, a clear error: one our code raised on
  *    purpose, naming the family and what is wrong, no stack frames; and the refusal must
@@ -18,13 +19,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildError, buildModel } from '../src/model/build';
-import { familyModel, pluginInfoPath } from '../src/model/model';
+import { familyModel, Model, pluginInfoPath } from '../src/model/model';
 import { unpackPluginFolder } from '../src/model/plugin-folder';
 import { PluginInfoError, readPluginInfo } from '../src/model/plugin-info';
 import { packageProblems } from '../src/package/checks';
 import { readPackage } from '../src/package/read';
 import { normalizeMode } from '../src/package/tree';
-import { analyzeFamily, ModelRecipe, RecipeError } from '../src/recipe/family';
+import { analyzeFamily, RecipeError } from '../src/recipe/family';
 import { recordFamilies } from '../src/recipe/recipe';
 import { GeneratedFamily, makeRng, REFUSED_LINKS, writeRandomFamily } from './random-tree';
 import { packageSnapshot, PackageSnapshot, referenceBuilder } from './reference-builder';
@@ -101,27 +102,39 @@ async function buildReference(ws: string, fam: GeneratedFamily): Promise<Referen
 }
 
 type Ours =
-  | { ok: true; sha1: string; file: string; model: ModelRecipe; pkg: PackageSnapshot; problems: string[] }
+  | { ok: true; sha1: string; file: string; model: Model; pkg: PackageSnapshot; problems: string[] }
   | { ok: false; error: unknown };
 
-/** Record, analyze and build the way the build executor does. */
-async function buildOurs(ws: string, fam: GeneratedFamily): Promise<Ours> {
+/**
+ * Record and analyze once (what the project graph holds), then build twice into the same
+ * dist (what the build executor runs, the second replacing the first).
+ */
+async function buildOursTwice(ws: string, fam: GeneratedFamily): Promise<[Ours, Ours]> {
+  let model: Model;
   try {
     const familyDir = join(ws, fam.familyRoot);
     const recorded = await recordFamilies([familyDir]);
     const recipe = analyzeFamily(ws, fam.familyRoot, recorded[familyDir] ?? { error: { message: 'no reply' } });
-    const model = recipe.models.find((m) => m.pluginId === fam.pluginId);
-    if (!model) throw new Error(`fuzz: ${fam.pluginId} is not among the models found: ${recipe.models.map((m) => m.pluginId).join(', ')}`);
-    const version = readPluginInfo(join(ws, pluginInfoPath({ familyRoot: fam.familyRoot, folder: model.folder })), pluginInfoPath({ familyRoot: fam.familyRoot, folder: model.folder })).version;
-    const built = await buildModel(ws, familyModel(recipe, model, version), 'dist', [fam.pluginId]);
-    const pkg = await packageSnapshot(built.packageFile, fam.pluginId);
-    // what publish checks before anything reaches a channel
-    const contents = await readPackage(built.packageFile);
-    const info = JSON.parse(readFileSync(join(ws, pluginInfoPath({ familyRoot: fam.familyRoot, folder: model.folder })), 'utf8'));
-    return { ok: true, sha1: built.sha1, file: built.packageFile, model, pkg, problems: packageProblems(fam.pluginId, contents, info) };
+    const found = recipe.models.find((m) => m.pluginId === fam.pluginId);
+    if (!found) throw new Error(`fuzz: ${fam.pluginId} is not among the models found: ${recipe.models.map((m) => m.pluginId).join(', ')}`);
+    const info = pluginInfoPath({ familyRoot: fam.familyRoot, folder: found.folder });
+    model = familyModel(recipe, found, readPluginInfo(join(ws, info), info).version);
   } catch (error) {
-    return { ok: false, error };
+    return [{ ok: false, error }, { ok: false, error }];
   }
+  const build = async (): Promise<Ours> => {
+    try {
+      const built = await buildModel(ws, model, 'dist', [fam.pluginId]);
+      const pkg = await packageSnapshot(built.packageFile, fam.pluginId);
+      // what publish checks before anything reaches a channel
+      const contents = await readPackage(built.packageFile);
+      const info = JSON.parse(readFileSync(join(ws, pluginInfoPath(model)), 'utf8'));
+      return { ok: true, sha1: built.sha1, file: built.packageFile, model, pkg, problems: packageProblems(fam.pluginId, contents, info) };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  };
+  return [await build(), await build()];
 }
 
 /** Why an error is not a clear one our code raised on purpose, or null. */
@@ -175,15 +188,13 @@ async function iteration(seed: number, ws: string, tally: Tally): Promise<{ prob
   const fam = writeRandomFamily(rng, ws, `fz${seed}`, { maxRelBytes, root: process.getuid?.() === 0 });
   tally.links += fam.links.length;
   // ours twice, one after the other, while the reference builds from the same sources
-  const oursTwice = (async () => [await buildOurs(ws, fam), await buildOurs(ws, fam)] as const)();
-  const [[first, second], ref] = await Promise.all([oursTwice, buildReference(ws, fam)]);
+  const [[first, second], ref] = await Promise.all([buildOursTwice(ws, fam), buildReference(ws, fam)]);
   if (ref.readBack) return { fam, problem: `the reference's package does not read back as the folder it packaged:\n${ref.readBack}` };
 
   // built twice: the same bytes, or the same error
   if (first.ok !== second.ok) return { fam, problem: `the two builds disagree: ${first.ok ? 'ok' : errorText(first.error)} / ${second.ok ? 'ok' : errorText(second.error)}` };
   if (first.ok && second.ok) {
     if (first.sha1 !== second.sha1) return { fam, problem: `two builds gave different packages (${first.sha1} / ${second.sha1})` };
-    if (JSON.stringify(first.model) !== JSON.stringify(second.model)) return { fam, problem: 'two recordings gave different models' };
     if (first.model.replay === 'python') tally.python++;
     // the plugin folder the build left, and the one a cache hit unpacks from the package, hold the package
     const left = snapshotDiff(treeSnapshot(join(ws, 'dist', 'plugins', fam.pluginId)), first.pkg);
