@@ -490,7 +490,19 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
     ...rng.weighted([[['-rlp'], 6], [['-a'], 2], [['-rlpt'], 1], [['-rl'], 1], [['-r'], 0.6], [['-rp'], 0.6], [['-rlpD'], 0.3]] as const),
     ...(rng.chance(0.7) ? ['--exclude', '.*'] : []),
   ];
-  const argv = (src: string) => `[${['rsync', ...rsyncArgs].map(py).join(', ')}, ${src}, path]`;
+  const argv = (src: string, dest = 'path') => `[${['rsync', ...rsyncArgs].map(py).join(', ')}, ${src}, ${dest}]`;
+  // now and then common/ goes into a subfolder of the plugin (its links one level deeper there: one
+  // that climbs just out of common/ stays in the plugin), and the standard folders are left out
+  const commonSub = rng.chance(0.1) ? rng.pick(['shared', 'var', 'templates', 'common']) : null;
+  const commonDest = commonSub ? `os.path.join(path, ${py(commonSub)})` : 'path';
+  if (commonSub) {
+    for (const l of links.filter((l) => l.source.startsWith('common/'))) {
+      l.rel = `${commonSub}/${l.rel}`;
+      if (l.requires) l.requires = `${commonSub}/${l.requires}`;
+      if (l.kind === 'escapes-plugin') l.kind = 'inside';
+    }
+  }
+  const stdDirs = rng.chance(0.1) ? ', std_dirs=False' : '';
   let pythonStep: string | null = null;
   if (rng.chance(0.3)) {
     const step = rng.weighted([['sed', 3], ['write', 2], ['symlink', 2], ['mkdir', 1]] as const);
@@ -526,9 +538,9 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
     'from subprocess import check_call',
     '',
     '',
-    `@target(${py(folder)}, ${py(pluginId)})`,
+    `@target(${py(folder)}, ${py(pluginId)}${stdDirs})`,
     'def build_model(path):',
-    `    check_call(${argv(py('common/'))})`,
+    `    check_call(${argv(py('common/'), commonDest)})`,
     `    check_call(${argv(py(folder + '/'))})`,
     ...(pythonStep ? [pythonStep] : []),
     '',
