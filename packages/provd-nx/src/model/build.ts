@@ -135,8 +135,10 @@ async function makeStdDirs(out: string, describe: (rel: string) => string, where
     try {
       st = lstatSync(abs);
     } catch {
-      // missing (its parent was checked before it): made below
-      await fsp.mkdir(abs);
+      // missing (its parent was checked before it)
+      await fsp.mkdir(abs).catch((e: Error) => {
+        throw new BuildError(`${where}: cannot make the standard folder ${dir}/: ${e.message}`);
+      });
       continue;
     }
     if (st.isSymbolicLink()) {
