@@ -10,7 +10,8 @@
  *    purpose, naming the family and what is wrong, no stack frames; and the refusal must
  *    be one the README documents (a symlink leaving the plugin or absolute, a folder
  *    leaving the family, a special file) or the reference must fail too.
- * A failure prints its seed: PROVD_FUZZ_SEED=<seed> replays that tree first.
+ * A failure prints its seed: PROVD_FUZZ_SEED=<seed> replays that tree first (PROVD_FUZZ_SECONDS=0:
+ * that tree alone; PROVD_FUZZ_KEEP=1 keeps the trees; PROVD_FUZZ_NX=0 skips the nx CLI part).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
@@ -64,20 +65,22 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
 /** A plugin folder on disk as a package snapshot with normalized modes (the reference's built folder). */
 function treeSnapshot(dir: string): PackageSnapshot {
   const snap: PackageSnapshot = {};
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(join(dir, r));
-      if (st.isSymbolicLink()) snap[r] = `link -> ${readlinkSync(join(dir, r))}`;
+  // names read as bytes (one may not be UTF-8), keyed as a tar reader decodes them
+  const walk = (abs: Buffer, rel: string) => {
+    for (const raw of readdirSync(abs, { encoding: 'buffer' })) {
+      const p = Buffer.concat([abs, Buffer.from('/'), raw]);
+      const r = rel ? `${rel}/${raw.toString('utf8')}` : raw.toString('utf8');
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) snap[r] = `link -> ${readlinkSync(p, { encoding: 'buffer' }).toString('utf8')}`;
       else if (st.isDirectory()) {
         snap[r] = 'dir 755';
-        walk(r);
+        walk(p, r);
       } else if (st.isFile()) {
-        snap[r] = `file ${normalizeMode('file', st.mode).toString(8)} ${createHash('sha1').update(readFileSync(join(dir, r))).digest('hex')}`;
+        snap[r] = `file ${normalizeMode('file', st.mode).toString(8)} ${createHash('sha1').update(readFileSync(p)).digest('hex')}`;
       } else snap[r] = 'other other';
     }
   };
-  walk('');
+  walk(Buffer.from(dir), '');
   return snap;
 }
 
@@ -231,6 +234,7 @@ async function iteration(
       }
     }
     for (const [rel, v] of Object.entries(ref.pkg)) if (v.startsWith('other')) refused.push({ why: `${JSON.stringify(rel)} is a special file`, names: [rel.split('/').pop()!] });
+    if (Object.keys(ref.pkg).some((rel) => rel.includes('\ufffd'))) refused.push({ why: 'a file name is not UTF-8', names: fam.badNames });
   }
   for (const f of fam.foldersLeavingFamily) refused.push({ why: `the copied folder ${JSON.stringify(f)} is a symlink out of the family`, names: [f] });
 
@@ -309,7 +313,7 @@ describe('fuzz: random trees built twice and the reference way', () => {
             [
               `fuzz seed ${seed}: ${failure.problem}`,
               ...(failure.detail ? [failure.detail] : []),
-              `replay: PROVD_FUZZ_SEED=${seed} PROVD_FUZZ_SECONDS=1 npx vitest run packages/provd-nx/test/fuzz.spec.ts` + (KEEP ? ` (tree kept in ${ws})` : ' (PROVD_FUZZ_KEEP=1 keeps the tree)'),
+              `replay (this tree alone): PROVD_FUZZ_SEED=${seed} PROVD_FUZZ_SECONDS=0 PROVD_FUZZ_NX=0 npx vitest run packages/provd-nx/test/fuzz.spec.ts` + (KEEP ? ` (tree kept in ${ws})` : ' (PROVD_FUZZ_KEEP=1 keeps the tree)'),
               'the tree:',
               ...lines.slice(0, 150),
               ...(lines.length > 150 ? [`... ${lines.length - 150} more`] : []),

@@ -84,6 +84,8 @@ export interface GeneratedFamily {
   links: PlannedLink[];
   /** folders the recipe copies that are symlinks leading out of the family (refused) */
   foldersLeavingFamily: string[];
+  /** names (as latin-1) of files whose names are not UTF-8 */
+  badNames: string[];
   /** the model's plugin-info is a symlink (its target) */
   pluginInfoLink: string | null;
   /** one line per entry made, for failure reports */
@@ -477,13 +479,23 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
   // the model folder, now and then, is a symlink to a folder elsewhere in the family or out of it
   const foldersLeavingFamily: string[] = [];
   const folderLink = rng.weighted([['none', 20], ['inside', 1], ['outside', hostile ? 2 : 0]] as const);
-  if (folderLink === 'none') writeTree(model, join(familyAbs, folder), 1_100_000_000);
+  const modelAbs = folderLink === 'none' ? join(familyAbs, folder) : folderLink === 'inside' ? join(familyAbs, 'real-model') : join(workspace, 'outside', 'model');
+  if (folderLink === 'none') writeTree(model, modelAbs, 1_100_000_000);
   else {
-    const real = folderLink === 'inside' ? join(familyAbs, 'real-model') : join(workspace, 'outside', 'model');
+    const real = modelAbs;
     writeTree(model, real, 1_100_000_000);
     symlinkSync(folderLink === 'inside' ? 'real-model' : '../../outside/model', join(familyAbs, folder));
     if (folderLink === 'outside') foldersLeavingFamily.push(folder);
     listing.push(`${JSON.stringify(folder)} -> ${folderLink === 'inside' ? 'real-model' : '../../outside/model'} (the model folder is a symlink)`);
+  }
+
+  // now and then a name that is not UTF-8 (refused, naming it: a documented choice)
+  const badNames: string[] = [];
+  if (hostile && rng.chance(0.06)) {
+    const raw = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9, rng.int(0x80, 0xff)]), Buffer.from(`-${rng.int(0, 999)}.tpl`)]);
+    writeFileSync(Buffer.concat([Buffer.from(modelAbs + '/'), raw]), 'latin-1 name\n');
+    badNames.push(raw.toString('latin1'));
+    listing.push(`${JSON.stringify(`${folder}/${raw.toString('latin1')}`)} file, its name not UTF-8`);
   }
 
   const rsyncArgs = [
@@ -559,6 +571,7 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
     rsyncArgs,
     links,
     foldersLeavingFamily,
+    badNames,
     pluginInfoLink,
     listing,
   };
