@@ -9,7 +9,8 @@
  *    as we normalize them), or, where we refuse, a clear error: one our code raised on
  *    purpose, naming the family and what is wrong, no stack frames; and the refusal must
  *    be one the README documents (a symlink leaving the plugin or absolute, a folder
- *    leaving the family, a special file) or the reference must fail too.
+ *    leaving the family, a special file, a name that is not UTF-8) or the reference must
+ *    fail too.
  * A failure prints its seed: PROVD_FUZZ_SEED=<seed> replays that tree first (PROVD_FUZZ_SECONDS=0:
  * that tree alone; PROVD_FUZZ_KEEP=1 keeps the trees; PROVD_FUZZ_NX=0 skips the nx CLI part).
  */

@@ -517,7 +517,7 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
   const stdDirs = rng.chance(0.1) ? ', std_dirs=False' : '';
   let pythonStep: string | null = null;
   if (rng.chance(0.3)) {
-    const step = rng.weighted([['sed', 3], ['write', 2], ['symlink', 2], ['mkdir', 1]] as const);
+    const step = rng.weighted([['sed', 3], ['write', 2], ['symlink', 2], ['mkdir', 1], ['readback', 1.5]] as const);
     const name = randomName(rng, 80);
     switch (step) {
       case 'sed':
@@ -539,6 +539,15 @@ export function writeRandomFamily(rng: Rng, workspace: string, name: string, opt
       }
       case 'mkdir':
         pythonStep = `    os.makedirs(os.path.join(path, ${py(name)}, 'empty'), exist_ok=True)`;
+        break;
+      case 'readback':
+        // reads what the copies made: recording it runs the function for real, in a scratch folder
+        pythonStep = [
+          `    with open(os.path.join(path, 'plugin-info'), 'rb') as f:`,
+          `        data = f.read()`,
+          `    with open(os.path.join(path, ${py(name)}), 'wb') as f:`,
+          `        f.write(data + b'\\n' + '\\n'.join(sorted(os.listdir(path))).encode('utf-8', 'surrogateescape'))`,
+        ].join('\n');
         break;
     }
   }
