@@ -278,3 +278,76 @@ describe('packages verify refuses', () => {
     expect(published.status, published.message).toBe('published');
   });
 });
+
+/** Record, analyze and build one family's first model the way the build executor does. */
+async function buildFirstModel(ws: string, familyRoot: string) {
+  const dir = fs.realpathSync(path.join(ws, familyRoot));
+  const recorded = await recordFamilies([dir]);
+  const recipe = analyzeFamily(ws, familyRoot, recorded[dir]);
+  return { model: recipe.models[0], built: buildModel(ws, familyModel(recipe, recipe.models[0], '1.0.0'), 'dist') };
+}
+
+const rsyncRecipe = (flags: string, extra = '') =>
+  `import os\nfrom subprocess import check_call\n\n@target('m', 'fam-m')\ndef build_m(path):\n    check_call(['rsync', '${flags}', 'm/', path])\n${extra}`;
+
+describe('trees the fuzz spec found (test/fuzz.spec.ts)', () => {
+  it('rsync without -l skips a symlink leading out of the family, as rsync does, instead of refusing it', async () => {
+    const ws = tmp('fuzz-nolinks');
+    const fam = family(path.join(ws, 'plugins', 'fam'), rsyncRecipe('-rp'));
+    write(path.join(ws, 'outside', 'secret.txt'), 'secret');
+    fs.symlinkSync('../../../outside', path.join(fam, 'm', 'out-dir'));
+    fs.symlinkSync('../../../outside/secret.txt', path.join(fam, 'm', 'out-file'));
+    const { built } = await buildFirstModel(ws, 'plugins/fam');
+    const names = (await readPackage((await built).packageFile)).members.map((m) => m.name);
+    expect(names).toContain('fam-m/plugin-info');
+    expect(names.filter((n) => n.includes('out-'))).toEqual([]);
+  });
+
+  it('a symlink through a sibling link and ".." (d/s -> ., d/l -> s/../x) is resolved as the OS does', async () => {
+    // Node's realpathSync takes the '..' lexically (it looked for d/x) and the build failed with a bare ENOENT
+    const ws = tmp('fuzz-dotdot');
+    const fam = family(path.join(ws, 'plugins', 'fam'), rsyncRecipe('-rlp'));
+    write(path.join(fam, 'm', 'x'), 'x');
+    fs.mkdirSync(path.join(fam, 'm', 'd'));
+    fs.symlinkSync('.', path.join(fam, 'm', 'd', 's'));
+    fs.symlinkSync('s/../x', path.join(fam, 'm', 'd', 'l'));
+    const { built } = await buildFirstModel(ws, 'plugins/fam');
+    const links = (await readPackage((await built).packageFile)).members.filter((m) => m.type === 'symlink').map((m) => `${m.name} -> ${m.linkTarget}`);
+    expect(links).toEqual(['fam-m/d/l -> s/../x', 'fam-m/d/s -> .']);
+  });
+
+  it('a recipe run by python3 refuses a copied folder that is a symlink out of the family, as the native replay does', async () => {
+    const ws = tmp('fuzz-python-out');
+    const fam = path.join(ws, 'plugins', 'fam');
+    write(path.join(fam, 'build.py'), rsyncRecipe('-rlp', "    with open(os.path.join(path, 'made.txt'), 'w') as f:\n        f.write('x')\n"));
+    write(path.join(ws, 'outside', 'model', 'plugin-info'), INFO);
+    fs.symlinkSync('../../outside/model', path.join(fam, 'm'));
+    const { model, built } = await buildFirstModel(ws, 'plugins/fam');
+    expect(model.replay).toBe('python');
+    await expect(built).rejects.toThrow(/plugins\/fam\/build\.py: 'm' leads outside the family folder/);
+    expect(fs.readdirSync(path.join(ws, 'dist', 'plugins'))).toEqual([]);
+  });
+
+  it.each([
+    ['native', ''],
+    ['python', "    os.makedirs(os.path.join(path, 'made'))\n"],
+  ])('%s: a file or an outward symlink where a standard folder goes names its source, and makes nothing outside', async (_how, extra) => {
+    const ws = tmp(`fuzz-std-${_how}`);
+    const fam = family(path.join(ws, 'plugins', 'fam'), rsyncRecipe('-rlp', extra));
+    write(path.join(fam, 'm', 'var'), 'a file');
+    await expect((await buildFirstModel(ws, 'plugins/fam')).built).rejects.toThrow(
+      /build\.py: 'plugins\/fam\/m\/var' is a file, where the standard folder var\/ goes \(@target\(\.\.\., std_dirs=False\)/
+    );
+    fs.rmSync(path.join(fam, 'm', 'var'));
+    fs.mkdirSync(path.join(ws, 'elsewhere'));
+    fs.symlinkSync(path.join(ws, 'elsewhere'), path.join(fam, 'm', 'var'));
+    await expect((await buildFirstModel(ws, 'plugins/fam')).built).rejects.toThrow(/'plugins\/fam\/m\/var' is a symlink leading outside the plugin folder/);
+    expect(fs.readdirSync(path.join(ws, 'elsewhere'))).toEqual([]);
+    // a symlink to a folder of the plugin is followed, as os.makedirs follows it
+    fs.rmSync(path.join(fam, 'm', 'var'));
+    fs.mkdirSync(path.join(fam, 'm', 'state'));
+    fs.symlinkSync('state', path.join(fam, 'm', 'var'));
+    const names = (await readPackage((await (await buildFirstModel(ws, 'plugins/fam')).built).packageFile)).members.map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(['fam-m/var', 'fam-m/state/cache', 'fam-m/state/tftpboot']));
+  });
+});

@@ -4,6 +4,8 @@ import { PLUGIN_INFO } from './plugin-info';
 import { buildTargetWithPython } from '../recipe/recipe';
 import { BuildError } from './build-error';
 import { NotReplayable, replayableHere, replaySteps } from './native-replay';
+import { familyGuard } from './family-guard';
+import { makeStdDirs } from './std-dirs';
 import { Model, modelVersion, pluginInfoPath } from './model';
 import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
@@ -11,7 +13,7 @@ import { writeStamp } from './plugin-folder';
 import { profiled } from '../utils/profile';
 
 export { BuildError } from './build-error';
-export { STD_DIRS } from './native-replay';
+export { STD_DIRS } from './std-dirs';
 
 export interface BuiltModel {
   pluginId: string;
@@ -55,7 +57,7 @@ export async function buildModel(
     if (native) {
       native = await profiled('build: native steps (copies, sed)', async () => {
         try {
-          await replaySteps(model.steps, model.stdDirs, familyDir, out, where);
+          await replaySteps(model.steps, familyDir, out, where);
           return true;
         } catch (e) {
           if (!(e instanceof NotReplayable)) throw e;
@@ -66,13 +68,18 @@ export async function buildModel(
     }
     if (!native) {
       await profiled('build: recipe run by python3', async () => {
-        const result = await buildTargetWithPython(familyDir, model.targetId, out);
+        // what the recipe reads (common/, the model folder...) is refused here too when it is a symlink out
+        // of the family, as the native replay refuses it: the same tree must not build one way and not the other
+        const guard = familyGuard(familyDir, where);
+        for (const top of model.reads) if (top !== '.') guard(join(familyDir, top));
+        const result = await buildTargetWithPython(familyDir, model.targetId, out, false);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
           throw new BuildError(`${where}: ${result.error.message}${stderr}`);
         }
       });
     }
+    if (model.stdDirs) await makeStdDirs(out, (rel) => sourceOf(rel, model, familyDir), where);
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
     }

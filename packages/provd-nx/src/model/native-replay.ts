@@ -1,21 +1,19 @@
 /**
  * A model's recorded steps replayed in this process (replay 'native'): rsync
- * copies through src/rsync, sed substitutions through src/sed, then the
- * standard folders. Where a sed step cannot be shown to do here what the real
+ * copies through src/rsync, sed substitutions through src/sed. Where a sed step cannot be shown to do here what the real
  * sed would (not GNU sed, another locale, its output reached through a
  * symlink), NotReplayable says so before anything is written by that step,
- * and the caller runs the recipe under python3 instead.
+ * and the caller runs the recipe under python3 instead. The standard folders
+ * are the caller's (std-dirs.ts), whichever way the steps ran.
  */
-import { existsSync, promises as fsp, realpathSync, statSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { promises as fsp, statSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { runRsyncCopy } from '../rsync/receiver';
 import { isWithin, NativeStep, SedStep } from '../recipe/family';
 import { nativeSedEnvironment } from '../sed/environment';
 import { substitute } from '../sed/substitute';
 import { BuildError } from './build-error';
-
-/** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
-export const STD_DIRS = ['var', 'var/cache', 'var/installed', 'var/templates', 'var/tftpboot'];
+import { familyGuard, realpath, type FamilyGuard } from './family-guard';
 
 export class NotReplayable extends Error {
   constructor(message: string) {
@@ -32,15 +30,9 @@ export function replayableHere(steps: NativeStep[]): boolean {
 }
 
 /** Replay `steps` into `out` (created here); `where` names the target in errors. */
-export async function replaySteps(steps: NativeStep[], stdDirs: boolean, familyDir: string, out: string, where: string): Promise<void> {
+export async function replaySteps(steps: NativeStep[], familyDir: string, out: string, where: string): Promise<void> {
   await fsp.mkdir(out);
-  const realFamily = realpathSync(familyDir);
-  const guard = (source: string) => {
-    const real = existsSync(source) ? realpathSync(source) : source;
-    if (!isWithin(real, realFamily)) {
-      throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
-    }
-  };
+  const guard = familyGuard(familyDir, where);
   for (const step of steps) {
     if (isSed(step)) {
       await replaySed(step.sed, familyDir, out, where, guard);
@@ -58,10 +50,9 @@ export async function replaySteps(steps: NativeStep[], stdDirs: boolean, familyD
       throw new BuildError(`${where}: copy step 'rsync ${copy.sources.join(' ')} $OUT/${copy.dest}' failed: ${(e as Error).message}`);
     }
   }
-  if (stdDirs) for (const d of STD_DIRS) await fsp.mkdir(resolve(out, d), { recursive: true });
 }
 
-async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, where: string, guard: (source: string) => void): Promise<void> {
+async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, where: string, guard: FamilyGuard): Promise<void> {
   const input = resolve(familyDir, sed.input);
   const output = resolve(out, sed.output);
   const step = `sed step '${sed.input} > $OUT/${sed.output}'`;
@@ -69,7 +60,7 @@ async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, wh
   // Whatever the real commands would do here (open(2) following a symlink an earlier copy left,
   // a missing folder the recipe may ignore the failure of): let them do it.
   const parent = dirname(output);
-  if (!isWithin(output, out) || !isDirectory(parent) || !isWithin(realpathSync(parent), realpathSync(out))) {
+  if (!isWithin(output, out) || !isDirectory(parent) || !isWithin(realpath(parent), realpath(out))) {
     throw new NotReplayable(`${step}: its output folder is not a folder of the plugin`);
   }
   if (await isSymlink(output)) throw new NotReplayable(`${step}: its output is a symlink`);

@@ -40,6 +40,9 @@ export function normalizeMode(type: PackageEntry['type'], statMode: number): num
  * `d/s -> .` plus `d/x -> s/../..`). Returns the resolved relative path ('' for
  * the plugin folder itself) or null when the target leaves the plugin folder.
  * A component missing from the tree is taken lexically: the OS would fail there.
+ * A link whose resolution loops (`x -> x/y`: more than 40 links on the way) leads
+ * nowhere, the OS fails with ELOOP; like a loop of last components (`a -> b`,
+ * `b -> a`) it is kept as a link, judged by its target taken lexically.
  */
 export function resolveSymlinkInTree(
   linkPath: string,
@@ -50,7 +53,8 @@ export function resolveSymlinkInTree(
     throw new Error(`${linkPath}: not a symlink of the tree`);
   }
   let hops = 0;
-  const walk = (dir: string[], target: string, followLast: boolean): string[] | null => {
+  const loop = Symbol('loop');
+  const walk = (dir: string[], target: string, followLast: boolean, follow: boolean): string[] | null => {
     if (target.startsWith('/')) return null;
     const cur = [...dir];
     const parts = target.split('/').filter((p) => p !== '' && p !== '.');
@@ -62,22 +66,27 @@ export function resolveSymlinkInTree(
         continue;
       }
       cur.push(part);
-      const entry = byPath.get(cur.join('/'));
+      const entry = follow ? byPath.get(cur.join('/')) : undefined;
       const isLast = i === parts.length - 1;
       // The last component is not followed: that symlink is checked on its own.
       if (entry?.type === 'symlink' && entry.linkTarget !== undefined && (!isLast || followLast)) {
-        if (++hops > MAX_SYMLINK_HOPS) {
-          throw new Error(`${linkPath}: too many levels of symbolic links`);
-        }
+        if (++hops > MAX_SYMLINK_HOPS) throw loop;
         cur.pop();
-        const next = walk(cur, entry.linkTarget, true);
+        const next = walk(cur, entry.linkTarget, true, true);
         if (next === null) return null;
         cur.splice(0, cur.length, ...next);
       }
     }
     return cur;
   };
-  const resolved = walk(linkPath.split('/').slice(0, -1), link.linkTarget, false);
+  const dir = linkPath.split('/').slice(0, -1);
+  let resolved: string[] | null;
+  try {
+    resolved = walk(dir, link.linkTarget, false, true);
+  } catch (e) {
+    if (e !== loop) throw e;
+    resolved = walk(dir, link.linkTarget, false, false);
+  }
   return resolved === null ? null : resolved.join('/');
 }
 

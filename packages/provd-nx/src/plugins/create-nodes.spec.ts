@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/temp';
 import { createDependencies } from './create-dependencies';
 import { createNodes } from './create-nodes';
+import { literalGlob, modelInputs } from './project-configs';
+import type { Model } from '../model/model';
 
 const BUILD_FILES = ['plugins/xivo-cisco-spa/build.py', 'plugins/xivo-snom/build.py'];
 
@@ -44,4 +46,19 @@ describe('createNodes + createDependencies on the sample families', () => {
     const edges = (await createDependencies({}, depsContext)).map((d) => `${d.source} -> ${d.target} (${d.type})`).sort();
     expect(edges).toMatchSnapshot();
   }, 60_000);
+});
+
+describe('model inputs', () => {
+  it('name folders whose names hold glob characters literally (found by the fuzz spec: nx stopped on `*} w07G`)', async () => {
+    const { matchGlobPaths } = await import('nx/src/native');
+    const folder = '*} w07G [x] a?{b,c}\\';
+    const model = { familyRoot: 'plugins/f*', folder, reads: ['common', folder], readsFamilyRoot: false } as unknown as Model;
+    const globs = modelInputs(model, 'fp')
+      .filter((i): i is string => typeof i === 'string')
+      .map((g) => g.replace('{workspaceRoot}/', ''));
+    expect(globs).toContain(`${literalGlob(`plugins/f*/${folder}`)}/**/*`);
+    const inside = [`plugins/f*/${folder}/plugin-info`, 'plugins/f*/common/x/y', 'plugins/f*/build.py'];
+    const outside = ['plugins/f*/* w07G/plugin-info', 'plugins/fam/common/x', 'plugins/f*/x.py', `plugins/f*/${folder}x/y`];
+    expect(matchGlobPaths(globs, [...inside, ...outside])).toEqual([...inside.map(() => true), ...outside.map(() => false)]);
+  });
 });

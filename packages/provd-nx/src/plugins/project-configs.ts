@@ -112,11 +112,19 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
   };
 }
 
+/**
+ * A path as a glob matching just itself: Nx reads inputs as globs, where a folder named
+ * `*} w07G` or `[x]` would be a syntax error (nx stops) or match other files (a change missed).
+ */
+export function literalGlob(path: string): string {
+  return path.replace(/[*?[\]{}\\]/g, (c) => `[${c}]`);
+}
+
 /** Inputs of everything a model's package is made of: the same paths that move its version. */
 export function modelInputs(model: Model, fingerprint: string) {
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   return [
-    ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${p}` : `{workspaceRoot}/${p}/**/*`)),
+    ...modelInputPaths(model).map((p) => (p === buildFile ? `{workspaceRoot}/${literalGlob(p)}` : `{workspaceRoot}/${literalGlob(p)}/**/*`)),
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
     // a dry run stays out of the cache (the preTasksExecution hook); should that hook not see

@@ -17,7 +17,7 @@ describe('family analysis', () => {
   let root: string;
   beforeAll(() => {
     root = tmp();
-    for (const d of ['common', 'common_c', '1.0', 'src-2', 'g']) mkdirSync(join(root, 'plugins', d === 'g' ? 'g' : `f/${d}`), { recursive: true });
+    for (const d of ['common', 'common_c', '1.0', 'src-2', 'a\\b 2.0', 'g']) mkdirSync(join(root, 'plugins', d === 'g' ? 'g' : `f/${d}`), { recursive: true });
     writeFileSync(join(root, 'plugins/f/build.py'), '');
     writeFileSync(join(root, 'plugins/f/common/t.tpl'), 'v @F@\n');
     writeFileSync(join(root, 'plugins/g/t.tpl'), 'v @F@\n');
@@ -45,6 +45,11 @@ describe('family analysis', () => {
     expect(family.sharedFolders).toEqual(['common', 'common_c']);
     expect((family.models[0].steps[0] as CopyStep).copy.sources).toEqual(['common/']);
     expect(family.models[0].commands[0]).toBe("rsync -rlp --exclude '.*' common/ $OUT");
+  });
+
+  it('a model folder whose name holds a backslash is one folder (POSIX names; found by the fuzz spec)', () => {
+    const family = analyzeFamily(root, 'plugins/f', { targets: [{ ...target('a\\b 2.0', [rsync('common/'), rsync('a\\b 2.0/')]), pluginId: 'f-2.0' }] });
+    expect(family.models.map((m) => [m.folder, m.reads])).toEqual([['a\\b 2.0', ['common', 'a\\b 2.0']]]);
   });
 
   it('a shell step makes the model a python replay', () => {

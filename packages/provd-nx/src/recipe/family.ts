@@ -76,8 +76,9 @@ export function isWithin(path: string, root: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
+/** The first component of a family-relative, '/'-separated path (a backslash is a character of a POSIX name). */
 function topLevel(rel: string): string {
-  return rel.split(/[\\/]/)[0];
+  return rel.split('/')[0];
 }
 
 /** A recorded rsync command, parsed once, its sources resolved against the family folder. */

@@ -659,7 +659,8 @@ def do_build(request):
         session = run_session(fun, family_dir, out_dir, running=True)
     except Exception as exc:
         return {'error': format_error(exc)}
-    if std_dirs:
+    # the caller may make the standard folders itself (it checks what stands in their way)
+    if std_dirs and request.get('stdDirs', True):
         for d in STD_DIRS:
             os.makedirs(os.path.join(out_dir, d), exist_ok=True)
     return {'commands': session.commands, 'reads': session.reads}

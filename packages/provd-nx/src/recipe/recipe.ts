@@ -108,10 +108,13 @@ export interface PythonBuildResult {
   error?: RecipeFailure;
 }
 
-/** Run one target for real into outDir (which must not exist), standard dirs included. */
-export function buildTargetWithPython(familyDir: string, targetId: string, outDir: string): Promise<PythonBuildResult> {
+/**
+ * Run one target for real into outDir (which must not exist), standard dirs included
+ * unless `stdDirs` is false (the caller makes them).
+ */
+export function buildTargetWithPython(familyDir: string, targetId: string, outDir: string, stdDirs = true): Promise<PythonBuildResult> {
   return runRecipeScript<PythonBuildResult>(
-    { mode: 'build', family: familyDir, targetId, out: outDir },
+    { mode: 'build', family: familyDir, targetId, out: outDir, stdDirs },
     { inheritStderr: true, what: `running target '${targetId}' of ${join(familyDir, 'build.py')}` }
   );
 }

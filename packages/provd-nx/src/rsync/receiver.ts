@@ -11,8 +11,12 @@ import { Entry, errText, Lister } from './sender';
 import { tempSiblingName } from '../fs/temp-name';
 
 export interface RunRsyncOptions {
-  /** Called with every source path (top-level, file, dir, symlink) before any fs call touches it. */
-  guard?: (sourceAbsPath: string) => void;
+  /**
+   * Called with every source path (top-level, file, dir, symlink) before any fs call touches it.
+   * `follows`: the copy reads through the path (a "dir/" source, which may be a symlink to a folder);
+   * otherwise the path itself is copied (a symlink stays a link, or is skipped without -l).
+   */
+  guard?: (sourceAbsPath: string, follows: boolean) => void;
   /** Receives rsync's informational lines; defaults to stdout like rsync. */
   log?: (line: string) => void;
 }

@@ -62,7 +62,7 @@ export class Lister {
   constructor(
     private readonly copy: RsyncCopy,
     private readonly cwd: string,
-    private readonly guard: ((p: string) => void) | undefined,
+    private readonly guard: ((p: string, follows: boolean) => void) | undefined,
     private readonly log: (line: string) => void,
     private readonly problems: string[],
   ) {}
@@ -86,11 +86,10 @@ export class Lister {
     const abs = path.resolve(this.cwd, raw);
     // "dir/", "dir/." and "." transfer the contents; rsync stats "dir/." which follows a symlink.
     const dot = raw.endsWith('/') || raw === '.' || raw.endsWith('/.');
-    this.guard?.(abs);
+    this.guard?.(abs, dot);
     let st: BigIntStats;
     try {
       if (dot) {
-        if ((await fs.lstat(abs)).isSymbolicLink()) this.guard?.(await fs.realpath(abs));
         st = await fs.stat(abs, { bigint: true });
         if (!st.isDirectory()) {
           this.problems.push(`change_dir "${abs}" failed: Not a directory`);
@@ -137,7 +136,7 @@ export class Lister {
       // Excluded directories are pruned: rsync never looks inside them.
       if (isExcluded(name, d.isDirectory(), this.copy.rules)) continue;
       const abs = path.join(dir.abs, d.name);
-      this.guard?.(abs);
+      this.guard?.(abs, false);
       let st: BigIntStats;
       try {
         st = await fs.lstat(abs, { bigint: true });

@@ -1,0 +1,39 @@
+/**
+ * Sources must stay in the family folder: what a recipe copies or reads is refused when it
+ * leads out of it, the same way whether the model is replayed natively or run by python3.
+ */
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { isWithin } from '../recipe/family';
+import { BuildError } from './build-error';
+
+/** Refuses a source leading out of the family; `follows`: the copy reads through it (a 'dir/' source, a folder the recipe reads). */
+export type FamilyGuard = (source: string, follows?: boolean) => void;
+
+export function familyGuard(familyDir: string, where: string): FamilyGuard {
+  const realFamily = realpath(familyDir);
+  return (source, follows = true) => {
+    const real = existsSync(source) ? realpath(source) : source;
+    if (isWithin(real, realFamily)) return;
+    // a symlink copied as a link (or skipped, without -l) is never followed: where it sits counts here,
+    // where it points is judged in the plugin by the package check
+    if (!follows && isSymlink(source) && isWithin(join(realpath(dirname(source)), basename(source)), realFamily)) return;
+    throw new BuildError(`${where}: '${relative(familyDir, source)}' leads outside the family folder (${real})`);
+  };
+}
+
+/**
+ * The OS's realpath: Node's own realpathSync resolves '..' after a symlink lexically
+ * (`d/s -> .` and `d/l -> s/../x`: it looks for d/x, the OS finds x) and fails on such links.
+ */
+export function realpath(path: string): string {
+  return realpathSync.native(path);
+}
+
+export function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
