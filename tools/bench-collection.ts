@@ -8,18 +8,7 @@
  * plugin, packages about a fifth of that.
  */
 import type { Files } from '../packages/provd-nx/test/collection';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
+import { xorshift32 as rng } from '../packages/provd-nx/test/seeded-random';
 
 /** Phone-config-like text: compresses about as well as real templates. */
 function template(random: () => number, bytes: number, label: string, placeholder = false): string {

@@ -3,6 +3,8 @@
  * real recipes (common/ then the model folder), plugin-info, entry.py,
  * templates, pkgs/pkgs.db.
  */
+import { xorshift32 as rng } from './seeded-random';
+
 export interface ModelSpec {
   folder: string;
   pluginId: string;
@@ -20,18 +22,6 @@ export interface FamilySpec {
 }
 
 export type Files = Record<string, string | Buffer>;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 function text(random: () => number, bytes: number, label: string): string {
   const lines: string[] = [];

@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { mulberry32 } from './seeded-random';
 
 export interface Rng {
   next(): number;
@@ -23,16 +24,9 @@ export interface Rng {
   weighted<T>(choices: ReadonlyArray<readonly [T, number]>): T;
 }
 
-/** mulberry32: small, fast, good enough to drive a fuzzer; one seed gives one sequence. */
+/** The fuzzer's draws, over mulberry32: one seed gives one sequence. */
 export function makeRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000;
-  };
+  const next = mulberry32(seed);
   const rng: Rng = {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),

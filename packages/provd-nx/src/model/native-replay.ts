@@ -13,7 +13,7 @@ import { isWithin, NativeStep, SedStep } from '../recipe/family';
 import { nativeSedEnvironment } from '../sed/environment';
 import { substitute } from '../sed/substitute';
 import { BuildError } from './build-error';
-import { familyGuard, realpath, type FamilyGuard } from './family-guard';
+import { familyGuard, isSymlink, realpath, type FamilyGuard } from './family-guard';
 
 export class NotReplayable extends Error {
   constructor(message: string) {
@@ -63,7 +63,7 @@ async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, wh
   if (!isWithin(output, out) || !isDirectory(parent) || !isWithin(realpath(parent), realpath(out))) {
     throw new NotReplayable(`${step}: its output folder is not a folder of the plugin`);
   }
-  if (await isSymlink(output)) throw new NotReplayable(`${step}: its output is a symlink`);
+  if (isSymlink(output)) throw new NotReplayable(`${step}: its output is a symlink`);
   let bytes: Buffer;
   try {
     bytes = await fsp.readFile(input);
@@ -81,14 +81,6 @@ async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, wh
 function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isSymlink(path: string): Promise<boolean> {
-  try {
-    return (await fsp.lstat(path)).isSymbolicLink();
   } catch {
     return false;
   }

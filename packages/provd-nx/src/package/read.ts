@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { readTarMembers } from './tar-reader';
 import { runBzip2 } from './compression';
 
@@ -54,13 +55,6 @@ export async function scanPackage(
   await decompressing;
 }
 
-/** Collects a stream's bytes. */
-export async function readBody(body: MemberBody): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /**
  * A package's members, with the bytes of the files `keep` selects (all by default:
  * tests and small packages; callers that only need plugin-info keep only that).
@@ -73,7 +67,7 @@ export async function readPackage(
   const contents = new Map<string, Buffer>();
   await scanPackage(file, async (m, body) => {
     members.push(m);
-    if (body && keep(m.name)) contents.set(m.name, await readBody(body));
+    if (body && keep(m.name)) contents.set(m.name, await buffer(body));
   });
   return { members, read: (name: string) => contents.get(name) };
 }

@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { timeoutSeconds, TIMEOUT_ENV } from './timeouts';
 
 /** A failed HTTP exchange, named by method, URL and cause ("fetch failed" alone says nothing). */
@@ -12,6 +13,8 @@ export interface TimedResponse {
   response: Response;
   /** Reads the whole body, still under the idle timeout. */
   body(): AsyncIterable<Uint8Array>;
+  /** The whole body as UTF-8 text, under the same timeout. */
+  text(): Promise<string>;
 }
 
 /**
@@ -61,8 +64,9 @@ export async function fetchTimed(
     throw controller.signal.aborted ? timedOut() : new HttpError(`${method} ${shown}: ${causeOf(e)}`);
   }
   clearTimeout(timer);
-  return {
+  const timed: TimedResponse = {
     response,
+    text: () => text(timed.body()),
     async *body() {
       if (!response.body) return;
       phase = 'receiving data from';
@@ -86,6 +90,7 @@ export async function fetchTimed(
       }
     },
   };
+  return timed;
 }
 
 function hostOf(url: string): string {

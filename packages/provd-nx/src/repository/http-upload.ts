@@ -55,10 +55,7 @@ export class HttpUploadChannel extends HttpChannel {
       typeof body === 'string' ? undefined : createReadStream(body.file),
     );
     const res = got.response;
-    let text = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of got.body()) text += decoder.decode(chunk, { stream: true });
-    text += decoder.decode();
+    const text = await got.text();
     let data: (Partial<PublishOutcome> & { error?: string }) | undefined;
     try {
       data = JSON.parse(text);

@@ -52,9 +52,7 @@ export class HttpChannel implements ChannelBackend {
   async readText(name: string): Promise<string | null> {
     const got = await this.get(name);
     if (!got) return null;
-    const chunks: Buffer[] = [];
-    for await (const chunk of got.body()) chunks.push(Buffer.from(chunk));
-    return Buffer.concat(chunks).toString('utf8');
+    return got.text();
   }
 
   async download(name: string, localFile: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { runRsyncCopy, RsyncCopyError } from './receiver';
 import { isExcluded } from './filter';
 import { RsyncFilterRule, parseRsyncArgv } from './argv';
 import { useTempDir } from '../../test/temp';
+import { mulberry32 } from '../../test/seeded-random';
 
 const inc = (pattern: string): RsyncFilterRule => ({ action: 'include', pattern });
 const exc = (pattern: string): RsyncFilterRule => ({ action: 'exclude', pattern });
@@ -564,17 +565,6 @@ function composePattern(rand: () => number): string {
 }
 
 const NAMES = ['a', 'b', 'A', 'x.tpl', 'y.bak', 'c.txt', '.hid', '.git', 'templates', 'sub', 'd1', 'l1', 'ab', 'r', 'q.tpl', 'é'];
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomTree(rand: () => number, depth: number): Spec {
   const spec: Spec = {};

@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { indexEntry, readIndex } from '../channel/plugins-db';
 import { compareVersions } from './provd-version';
 import { withTempDir } from '../repository/temp-dir';
-import { readBody, scanPackage, sha1File } from '../package/read';
+import { buffer } from 'node:stream/consumers';
+import { scanPackage, sha1File } from '../package/read';
 import { PLUGIN_INFO, withVersion } from '../model/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
 
@@ -44,9 +45,9 @@ export async function contentDigest(file: string, pluginId: string): Promise<str
   const lines: [string, string][] = [];
   // Streamed: each file is hashed as it is decompressed, only plugin-info is held whole.
   await scanPackage(file, async (m, body) => {
-    let bytes = createHash('sha1');
+    const bytes = createHash('sha1');
     if (body && m.name === `${pluginId}/${PLUGIN_INFO}`) {
-      let data = await readBody(body);
+      let data = await buffer(body);
       try {
         data = Buffer.from(withVersion(data.toString('utf8'), '', m.name));
       } catch {
