@@ -9,7 +9,7 @@
  *
  * The reference builder is `pgbuild.py` beside this repository
  * (../shared/reference/pgbuild.py, or PROVD_REFERENCE_BUILDER), timed on the same
- * collection in the same run, at the first size only. Peak memory is the largest
+ * collection in the same run, at the first size only; the profile is printed for every size. Peak memory is the largest
  * RSS of any process of a command (getrusage of the waited children); CPU
  * seconds (user + system of the whole tree) sit beside wall times because they
  * move less when the machine is shared. Each size uses its own temporary git
@@ -248,9 +248,10 @@ for (const models of sizes) {
       console.log(goal('affected publish / reference full rebuild + upload', r.publish.seconds / ref.fullUpload.seconds, 0.2));
       console.log(goal('peak memory of any process', peak, 250, ' MiB'));
       console.log(`  (by CPU seconds instead of wall: cold ${(r.cold.cpuSeconds / ref.buildPackage.cpuSeconds).toFixed(2)}x, all hits ${(r.hit.cpuSeconds / ref.buildPackage.cpuSeconds).toFixed(2)}x, affected publish ${(r.publish.cpuSeconds / ref.fullUpload.cpuSeconds).toFixed(2)}x)`);
-      console.log(`\nprofile of the cold run (NX_PERF_LOGGING + PROVD_PROFILE):\n`);
-      console.log(table(r.profile));
     }
+    // every size: where cost per model moves as the collection grows shows here
+    console.log(`\nprofile of the cold run at ${models} models (NX_PERF_LOGGING + PROVD_PROFILE):\n`);
+    console.log(table(r.profile));
   } finally {
     ws.dispose();
   }

@@ -112,6 +112,12 @@ describe('build the sample collection', () => {
     const after = ranTasks(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output);
     expect(after.ran).toEqual(['xivo-snom-10.1.46', 'xivo-snom-10.1.54']);
     ws.git('checkout', '--', '.');
+    // a model's own folder is a {projectRoot} input: a file added deep in it rebuilds that model alone
+    ws.write('plugins/xivo-snom/8.7.5/templates/extra/deep.tpl', 'added\n');
+    const own = ranTasks(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output);
+    expect(own.ran).toEqual(['xivo-snom-8.7.5']);
+    rmSync(ws.path('plugins/xivo-snom/8.7.5/templates/extra'), { recursive: true });
+    expect(ranTasks(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output).ran).toEqual([]);
   });
 
   it('the family build target builds all its models', () => {
@@ -247,6 +253,18 @@ describe('build errors', () => {
       const r = ws.nx(['run', 'fam-link-1.0:build', '--outputStyle=static']);
       expect(r.code).not.toBe(0);
       expect(r.output).toMatch(/templates\/escape\.tpl.*(outside|escap)/);
+      expect(existsSync(ws.path('dist/packages')) ? readdirSync(ws.path('dist/packages')) : []).toEqual([]);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('refuses a model folder that holds another Nx project, whose files Nx would not count as the model\'s', () => {
+    const ws = createWorkspace({ files: { ...good('fam-nest'), 'plugins/fam-nest/1.0/tools/project.json': '{"name": "nested-tools"}\n' } });
+    try {
+      const r = ws.nx(['run', 'fam-nest-1.0:build', '--outputStyle=static']);
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain('plugins/fam-nest/1.0: holds other project(s) nested-tools (plugins/fam-nest/1.0/tools)');
       expect(existsSync(ws.path('dist/packages')) ? readdirSync(ws.path('dist/packages')) : []).toEqual([]);
     } finally {
       ws.dispose();

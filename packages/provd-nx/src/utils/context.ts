@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { posix } from 'node:path';
 import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from './options';
 import { PLUGIN_NAME } from './names';
 import { openRepository, repositoryLocation } from '../repository/open';
@@ -18,9 +19,49 @@ export function modelOf(context: ExecutorContext): Model {
 
 /** Every model's plugin id in the workspace. */
 export function pluginIds(context: ExecutorContext): string[] {
-  return Object.values(context.projectsConfigurations.projects)
-    .map((p) => p.metadata?.provd as ProvdMetadata | undefined)
-    .flatMap((m) => (m?.kind === 'model' ? [m.pluginId] : []));
+  return workspaceModels(context).ids;
+}
+
+/**
+ * Projects whose root lies inside a model's folder. A model's own folder is a
+ * `{projectRoot}` input, and Nx gives the files under a nested root to that
+ * project, so the model's build would miss their changes: the build refuses.
+ */
+export function projectsInsideModel(context: ExecutorContext, model: Pick<Model, 'familyRoot' | 'folder'>): string[] {
+  return workspaceModels(context).nested.get(posix.join(model.familyRoot, model.folder)) ?? [];
+}
+
+interface WorkspaceModels {
+  ids: string[];
+  /** model folder -> the projects rooted inside it */
+  nested: Map<string, string[]>;
+}
+
+// once per projects object: a batch asks for every task (2400 tasks x 3000 projects otherwise)
+const modelsOf = new WeakMap<object, WorkspaceModels>();
+
+function workspaceModels(context: ExecutorContext): WorkspaceModels {
+  const projects = context.projectsConfigurations.projects;
+  let found = modelsOf.get(projects);
+  if (found) return found;
+  const ids: string[] = [];
+  const modelRoots = new Set<string>();
+  for (const p of Object.values(projects)) {
+    const m = p.metadata?.provd as ProvdMetadata | undefined;
+    if (m?.kind === 'model') {
+      ids.push(m.pluginId);
+      modelRoots.add(posix.join(m.familyRoot, m.folder));
+    }
+  }
+  const nested = new Map<string, string[]>();
+  for (const [name, p] of Object.entries(projects)) {
+    for (let dir = posix.dirname(p.root); dir !== '.' && dir !== '/' && dir !== ''; dir = posix.dirname(dir)) {
+      if (modelRoots.has(dir)) nested.set(dir, [...(nested.get(dir) ?? []), `${name} (${p.root})`]);
+    }
+  }
+  found = { ids, nested };
+  modelsOf.set(projects, found);
+  return found;
 }
 
 /** The plugin's options as registered in nx.json. */

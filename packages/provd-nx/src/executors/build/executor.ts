@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { buildModel } from '../../model/build';
-import { isDryRun, modelOf, pluginIds, pluginOptions } from '../../utils/context';
+import { isDryRun, modelOf, pluginIds, pluginOptions, projectsInsideModel } from '../../utils/context';
 import { withBuildDist } from '../../utils/dry-run';
 import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { BuildExecutorSchema } from './schema';
@@ -13,6 +13,13 @@ const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
     for (const c of model.commands) out.log(`  ${c}`);
   }
   try {
+    const nested = projectsInsideModel(context, model);
+    if (nested.length) {
+      throw new Error(
+        `${model.familyRoot}/${model.folder}: holds other project(s) ${nested.join(', ')}; Nx gives their files to them, ` +
+          `so changes there would not rebuild ${model.pluginId}: move them out of the model folder`
+      );
+    }
     // a dry run builds into its scratch folder: dist/ keeps the packages and folders of real builds
     const dryRun = isDryRun(options.dryRun);
     return await withBuildDist(context.root, pluginOptions(context).distDir, dryRun, async (dist) => {
