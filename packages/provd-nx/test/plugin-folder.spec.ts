@@ -24,7 +24,7 @@ describe('plugin folders after cache hits', () => {
     expect(readdirSync(ws.path('dist/plugins')).sort()).toEqual(['.fold-1.0.built-from', '.fold-2.0.built-from', 'fold-1.0', 'fold-2.0']);
     expect(ws.read('dist/plugins/.fold-1.0.built-from')).toMatch(/^[0-9a-f]{40}\n$/);
     const project = ws.project('fold-1.0');
-    expect(project.targets.build.outputs).toEqual(['{workspaceRoot}/dist/packages/fold-1.0-[0-9]*.tar.bz2']);
+    expect(project.targets.build.outputs).toEqual(['{workspaceRoot}/dist/packages/fold-1.0-0.1.0.tar.bz2']);
   });
 
   it('a cache hit leaves a folder stamped with its own package alone', () => {

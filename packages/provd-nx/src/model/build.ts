@@ -34,7 +34,9 @@ export async function buildModel(
   model: Model,
   distDir: string,
   /** every plugin id of the workspace: tells `x-3.3.1-1.0.0.tar.bz2` (id x-3.3.1) from a package of id `x` */
-  knownIds: Iterable<string> = []
+  knownIds: Iterable<string> = [],
+  /** the names in dist/packages; a batch lists it once (utils/context.ts), not once per model */
+  listPackages: (packagesDir: string) => Promise<string[]> = (dir) => fsp.readdir(dir)
 ): Promise<BuiltModel> {
   const familyDir = join(workspaceRoot, model.familyRoot);
   const where = `target '${model.targetId}' (${model.pluginId}) of ${model.familyRoot}/build.py`;
@@ -97,7 +99,7 @@ export async function buildModel(
   } finally {
     await fsp.rm(work, { recursive: true, force: true });
   }
-  await removeStalePackages(packagesDir, model.pluginId, fileName, knownIds);
+  await removeStalePackages(await listPackages(packagesDir), packagesDir, model.pluginId, fileName, knownIds);
   return {
     pluginId: model.pluginId,
     version: version,
@@ -110,9 +112,9 @@ export async function buildModel(
 }
 
 /** Packages of older versions of this id left in dist/packages would be published by mistake. */
-async function removeStalePackages(packagesDir: string, pluginId: string, keep: string, knownIds: Iterable<string>): Promise<void> {
+async function removeStalePackages(names: string[], packagesDir: string, pluginId: string, keep: string, knownIds: Iterable<string>): Promise<void> {
   const ids = [...knownIds];
-  for (const name of await fsp.readdir(packagesDir)) {
+  for (const name of names) {
     if (name !== keep && packageFileVersion(name, pluginId, ids) !== null) await fsp.rm(join(packagesDir, name), { force: true });
   }
 }

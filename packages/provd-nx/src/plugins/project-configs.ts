@@ -9,6 +9,7 @@ import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
 import { Model, modelInputPaths } from '../model/model';
 import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
+import { packageFileName } from '../package/naming';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -145,6 +146,23 @@ export function modelInputs(model: Model, fingerprint: string) {
   ];
 }
 
+/**
+ * The build's cached output: the package of the version the graph was inferred with, by its
+ * exact name. A glob such as `<id>-[0-9]*.tar.bz2` makes Nx list dist/packages for every task
+ * (2 ms at 2400 packages, several times per task: quadratic), and could also capture the
+ * packages of a longer id. A version that makes no file name keeps the glob (its build fails).
+ */
+export function packageOutput(dist: string, model: Pick<Model, 'pluginId' | 'version'>): string {
+  let name: string;
+  try {
+    name = packageFileName(model.pluginId, model.version);
+  } catch {
+    // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
+    return `{workspaceRoot}/${literalGlob(`${dist}/packages/${model.pluginId}-`)}[0-9]*.tar.bz2`;
+  }
+  return `{workspaceRoot}/${literalGlob(`${dist}/packages/${name}`)}`;
+}
+
 function nativeSteps(model: Model): string {
   const seds = model.steps.filter((s) => 'sed' in s).length;
   const copies = `${model.steps.length - seds} copy step(s)`;
@@ -169,9 +187,8 @@ export function modelTargets(
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
       inputs: modelInputs(model, fingerprint),
-      // [0-9]: versions start with a digit, so id 'x-1' does not capture id 'x-1-SP4''s packages
       // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (model/plugin-folder.ts).
-      outputs: [`{workspaceRoot}/${dist}/packages/${id}-[0-9]*.tar.bz2`],
+      outputs: [packageOutput(dist, model)],
       metadata: {
         description: `Build ${id} into ${dist}/plugins/${id} and package it as ${dist}/packages/${id}-<version>.tar.bz2 (${how})`,
         technologies: TECHNOLOGIES,

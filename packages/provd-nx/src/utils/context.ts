@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { promises as fsp } from 'node:fs';
 import { posix } from 'node:path';
 import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from './options';
 import { PLUGIN_NAME } from './names';
@@ -30,6 +31,28 @@ export function pluginIds(context: ExecutorContext): string[] {
 export function projectsInsideModel(context: ExecutorContext, model: Pick<Model, 'familyRoot' | 'folder'>): string[] {
   return workspaceModels(context).nested.get(posix.join(model.familyRoot, model.folder)) ?? [];
 }
+
+/**
+ * dist/packages as this batch found it, listed once: listing it for each of 2400 builds costs
+ * 1 ms each (quadratic). Enough to find a model's stale packages, since only the model's own
+ * build writes its packages, and a batch builds each model once. Keyed by the batch's
+ * projects object: a new batch (a new run) lists again.
+ */
+export function batchPackageLister(context: ExecutorContext): (packagesDir: string) => Promise<string[]> {
+  const projects = context.projectsConfigurations.projects;
+  let lists = listingsOf.get(projects);
+  if (!lists) listingsOf.set(projects, (lists = new Map()));
+  return (dir) => {
+    let names = lists!.get(dir);
+    if (!names) {
+      names = fsp.readdir(dir);
+      lists!.set(dir, names);
+    }
+    return names;
+  };
+}
+
+const listingsOf = new WeakMap<object, Map<string, Promise<string[]>>>();
 
 interface WorkspaceModels {
   ids: string[];

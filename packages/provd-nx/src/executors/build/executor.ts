@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { buildModel } from '../../model/build';
-import { isDryRun, modelOf, pluginIds, pluginOptions, projectsInsideModel } from '../../utils/context';
+import { batchPackageLister, isDryRun, modelOf, pluginIds, pluginOptions, projectsInsideModel } from '../../utils/context';
 import { withBuildDist } from '../../utils/dry-run';
 import { batchExecutor, executor, TaskBody } from '../../utils/task';
 import type { BuildExecutorSchema } from './schema';
@@ -23,9 +23,13 @@ const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
     // a dry run builds into its scratch folder: dist/ keeps the packages and folders of real builds
     const dryRun = isDryRun(options.dryRun);
     return await withBuildDist(context.root, pluginOptions(context).distDir, dryRun, async (dist) => {
-      const built = await buildModel(context.root, model, dist, pluginIds(context));
+      const built = await buildModel(context.root, model, dist, pluginIds(context), batchPackageLister(context));
       const where = dryRun ? built.packageFile : relative(context.root, built.packageFile);
       out.log(`${built.pluginId} ${built.version} -> ${where} (${built.size} bytes, sha1 ${built.sha1})${dryRun ? ' (dry run, not in dist/)' : ''}`);
+      if (built.version !== model.version) {
+        // the cached output is the package named after the graph's version (plugins/project-configs.ts)
+        out.log(`warning: ${built.pluginId}: built version ${built.version}, but the project graph has ${model.version} (plugin-info changed during the run): Nx caches no package for this build`);
+      }
       return true;
     });
   } catch (e) {
