@@ -22,6 +22,7 @@ import { profileTotals } from '../packages/provd-nx/src/utils/profile';
 import { createWorkspace, TestWorkspace } from '../packages/provd-nx/test/workspace';
 import { benchCollection } from './bench-collection';
 import { machine, measure, Measure, nxArgs, table } from './bench-lib';
+import { Floor, nxFloor } from './nx-floor';
 
 const quick = process.argv.includes('--quick');
 const scaleArg = process.argv.indexOf('--scale');
@@ -83,6 +84,8 @@ interface SizeResult {
   /** setup: every package published to an empty channel (not a goal; shows the index's cost); skipped above 600 models */
   publishAll?: Measure;
   profile: Array<Record<string, string | number>>;
+  /** Nx alone on the same projects (tools/nx-floor.ts) */
+  floor?: Floor;
 }
 
 /** Everything measured on our side for one collection size. */
@@ -207,6 +210,7 @@ for (const models of sizes) {
     const first = results.length === 0;
     const ref = first ? runReference(ws) : undefined;
     const r = runOurs(ws, models, collection.families, first);
+    r.floor = nxFloor(ws);
     results.push(r);
     if (ref) {
       const ratio = (x: number, base: number) => (x / base).toFixed(2);
@@ -274,6 +278,25 @@ console.log(
         'affected publish, 1 change': cell(r.publish),
         'publish all (setup)': r.publishAll ? cell(r.publishAll) : 'skipped (empty channel)',
         'peak MiB': Math.max(r.cold.peakMiB, r.hit.peakMiB, r.publish.peakMiB, r.graphCold.peakMiB).toFixed(0),
+      };
+    })
+  )
+);
+console.log(`\nNx's floor: the same projects, one cached nx:noop target per model, no @provd/nx (ms per model; seconds in brackets):\n`);
+console.log(
+  table(
+    results.map((r) => {
+      const f = r.floor!;
+      const cell = (m: Measure) => `${perModel(m, r.models).toFixed(1)} (${m.seconds.toFixed(1)})`;
+      return {
+        models: String(r.models),
+        projects: String(f.projects),
+        'graph cold': cell(f.graphCold),
+        'run, every task hashed': cell(f.cold),
+        'all-hit run': cell(f.hit),
+        'Nx peak MiB': Math.max(f.graphCold.peakMiB, f.cold.peakMiB, f.hit.peakMiB).toFixed(0),
+        'ours peak MiB': Math.max(r.cold.peakMiB, r.hit.peakMiB, r.publish.peakMiB, r.graphCold.peakMiB).toFixed(0),
+        'peak MiB per model, ours': (Math.max(r.cold.peakMiB, r.hit.peakMiB, r.publish.peakMiB, r.graphCold.peakMiB) / r.models).toFixed(3),
       };
     })
   )

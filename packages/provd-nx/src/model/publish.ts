@@ -7,6 +7,7 @@ import type { ChannelBackend } from '../repository/backend';
 import { checkVersion } from '../version/provd-version';
 import { type Model, modelVersion, pluginInfoPath } from './model';
 import { PLUGIN_INFO } from './plugin-info';
+import { profiled } from '../utils/profile';
 
 /**
  * Publish a model's built package (<distDir>/packages/<id>-<version>.tar.bz2; `distDir` relative
@@ -27,7 +28,9 @@ export async function publishModel(
   const packageFile = resolve(workspaceRoot, shown);
   if (!existsSync(packageFile)) throw new Error(`${shown} does not exist: build ${model.pluginId} first`);
   // parsed once: publishPackage checks the same package again from the cache
-  const packaged = (await readPackageOnce(packageFile)).read(`${model.pluginId}/${PLUGIN_INFO}`);
+  const packaged = (await profiled('publish: read package back', () => readPackageOnce(packageFile))).read(`${model.pluginId}/${PLUGIN_INFO}`);
   if (!packaged) throw new Error(`${packageFile} holds no ${model.pluginId}/${PLUGIN_INFO}`);
-  return publishPackage(channel, { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') }, opts);
+  return profiled('publish: upload + index', () =>
+    publishPackage(channel, { pluginId: model.pluginId, version, packageFile, pluginInfoText: packaged.toString('utf8') }, opts)
+  );
 }
