@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createWorkspace } from './workspace';
 import { familyFiles } from './collection';
+import { snapshotFiles } from './file-snapshot';
 
 const RELEASE = {
   projects: ['tag:type:model'],
@@ -40,7 +41,7 @@ describe('nx release version through plugin-info VersionActions', () => {
     }
   });
 
-  it('without a specifier, bumps exactly the models whose package differs from testing\'s, with no prompt', () => {
+  it('without a specifier, bumps exactly the models whose package differs from testing\'s, with no prompt; a dry run writes nothing', async () => {
     const files = familyFiles({
       name: 'fam',
       models: [
@@ -56,7 +57,9 @@ describe('nx release version through plugin-info VersionActions', () => {
       ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static']);
       ws.append('plugins/fam/1.0/entry.py', '# fix\n');
       ws.commit('fix 1.0');
+      const before = await snapshotFiles(ws.path('dist'), { mtime: true, dirs: true });
       const dry = ws.nxOk(['release', 'version', '--dry-run'], { CI: 'true' });
+      expect(await snapshotFiles(ws.path('dist'), { mtime: true, dirs: true })).toEqual(before);
       expect(dry.output).toMatch(/provd: fam-1\.0: 1\.0\.0 is in testing with other contents/);
       expect(dry.output).toMatch(/New version 1\.0\.1 written to plugins\/fam\/1\.0\/plugin-info/);
       expect(dry.output).not.toMatch(/New version \S+ written to plugins\/fam\/2\.0/);

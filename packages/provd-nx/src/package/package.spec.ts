@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { Parser } from 'tar';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { comparePaths, PackageEntry, resolveSymlinkInTree, listPluginTree } from './tree';
 import { PACKAGE_MTIME } from './tar';
@@ -334,6 +335,29 @@ describe('createPackage', () => {
       else expect(pkg.read(m.name)).toBeUndefined();
     }
     expect(pkg.read(`${PLUGIN_ID}/no-such-file`)).toBeUndefined();
+  });
+
+  it('reads every member as node-tar, an independent reader, does (ustar prefixes, pax paths and link targets)', async () => {
+    // node-tar reads no bzip2 and drops pax values holding a newline (hence our own reader),
+    // but on well-formed packages it must see what we see
+    const tarBytes = execFileSync('bzip2', ['-dc', pkgA.file], { maxBuffer: 1 << 28 });
+    const seen: Array<Record<string, unknown>> = [];
+    const parser = new Parser({
+      onReadEntry: (e) => {
+        seen.push({ name: e.path.replace(/\/$/, ''), type: e.type, mode: e.mode, size: e.size, mtime: e.mtime?.getTime(), linkTarget: e.linkpath || undefined });
+        e.resume();
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      parser.on('end', resolve);
+      parser.on('error', reject);
+      parser.end(tarBytes);
+    });
+    const types: Record<string, string> = { File: 'file', OldFile: 'file', Directory: 'directory', SymbolicLink: 'symlink' };
+    const ours = (await readPackage(pkgA.file)).members.map((m) => ({
+      name: m.name, type: m.type, mode: m.mode, size: m.size, mtime: m.mtime * 1000, linkTarget: m.linkTarget || undefined,
+    }));
+    expect(seen.map((e) => ({ ...e, type: types[e.type as string] ?? e.type }))).toEqual(ours);
   });
 });
 

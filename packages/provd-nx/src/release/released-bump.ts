@@ -58,7 +58,10 @@ async function bumpReason(model: Model, tree: Tree): Promise<string | null> {
   try {
     const built = await buildModel(root, model, relative(root, scratch), []);
     const channel = openRepository(repositoryLocation(options.repository), root).channel('testing');
-    const state = await releaseState(channel, model.pluginId, version, built.packageFile, digestCacheDir(root, options.distDir));
+    // digests are read from dist/'s cache but written aside: `nx release version --dry-run` writes nothing,
+    // and the version hook cannot tell a dry run from a real one
+    const digests = [digestCacheDir(root, relative(root, scratch)), digestCacheDir(root, options.distDir)];
+    const state = await releaseState(channel, model.pluginId, version, built.packageFile, digests);
     return needsBump(state) ? describeState(state, 'testing') : null;
   } catch (e) {
     // offline: the git-base rule, as the version target does
