@@ -118,6 +118,11 @@ describe('build the sample collection', () => {
     expect(own.ran).toEqual(['xivo-snom-8.7.5']);
     rmSync(ws.path('plugins/xivo-snom/8.7.5/templates/extra'), { recursive: true });
     expect(ranTasks(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output).ran).toEqual([]);
+    // build.py is a named input of the family project: a change rebuilds every model of the family, no other
+    ws.append('plugins/xivo-snom/build.py', '\n# touched\n');
+    const recipe = ranTasks(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output);
+    expect(recipe.ran).toEqual(ws.projects().filter((p) => p.startsWith('xivo-snom-')).sort());
+    ws.git('checkout', '--', '.');
   });
 
   it('the family build target builds all its models', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/temp';
 import { createDependencies } from './create-dependencies';
 import { createNodes } from './create-nodes';
-import { literalGlob, modelInputs } from './project-configs';
+import { literalGlob, modelInputs } from './model-inputs';
 import type { Model } from '../model/model';
 
 const BUILD_FILES = ['plugins/xivo-cisco-spa/build.py', 'plugins/xivo-snom/build.py'];
@@ -52,7 +52,7 @@ describe('model inputs', () => {
   it('name folders whose names hold glob characters literally (found by the fuzz spec: nx stopped on `*} w07G`)', async () => {
     const { matchGlobPaths } = await import('nx/src/native');
     const folder = '*} w07G [x] a?{b,c}\\';
-    const model = { familyRoot: 'plugins/f*', folder, reads: ['common', folder], readsFamilyRoot: false } as unknown as Model;
+    const model = { family: 'f*', familyRoot: 'plugins/f*', folder, reads: ['common', folder], readsFamilyRoot: false } as unknown as Model;
     const globs = modelInputs(model, 'fp')
       .filter((i): i is string => typeof i === 'string')
       .map((g) => g.replace('{workspaceRoot}/', ''));

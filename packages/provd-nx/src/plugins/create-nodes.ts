@@ -17,6 +17,7 @@ import { PluginInfo, readPluginInfo } from '../model/plugin-info';
 import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 import { withUnhashedInputs } from './unhashed-inputs';
+import { familyNamedInputs, sharedNamedInputs } from './model-inputs';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -101,6 +102,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     root: recipe.root,
     name: recipe.name,
     projectType: 'library',
+    namedInputs: familyNamedInputs(recipe.name),
     tags: ['type:family', `family:${recipe.name}`],
     metadata: {
       description: `provd plugin family ${recipe.name}: ${ids.length} model(s), recipe ${BUILD_FILE}`,
@@ -110,14 +112,17 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     },
     targets: familyTargets(recipe),
   };
+  const sharedProjects = new Set<string>();
   for (const folder of recipe.sharedFolders) {
     // a symlinked folder holds no files of its own for Nx: the family project owns the link
     if (!isRealDirectory(join(workspaceRoot, recipe.root, folder))) continue;
+    sharedProjects.add(folder);
     const usedBy = recipe.models.filter((m) => m.reads.includes(folder)).map((m) => m.pluginId);
     projects[posix.join(recipe.root, folder)] = {
       root: posix.join(recipe.root, folder),
       name: sharedProjectName(recipe.name, folder),
       projectType: 'library',
+      namedInputs: sharedNamedInputs(recipe.name, folder),
       tags: ['type:shared', `family:${recipe.name}`],
       metadata: {
         description: `Folder ${folder}/ of family ${recipe.name}, copied by ${usedBy.join(', ')}`,
@@ -143,7 +148,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
         targetGroups: MODEL_TARGET_GROUPS,
         provd: metadata,
       },
-      targets: modelTargets(metadata, options, fingerprint),
+      targets: modelTargets(metadata, options, fingerprint, sharedProjects),
     };
   }
   return { projects };

@@ -2,13 +2,13 @@
 import {
   ProjectConfiguration, TargetConfiguration
 } from '@nx/devkit';
-import { posix } from 'node:path';
 import { PLUGIN_NAME } from '../utils/names';
 import { NormalizedOptions } from '../utils/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
-import { Model, modelInputPaths } from '../model/model';
+import { Model } from '../model/model';
 import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
+import { literalGlob, modelInputs } from './model-inputs';
 import { packageFileName } from '../package/naming';
 
 export const TECHNOLOGIES = ['provd'];
@@ -114,39 +114,6 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
 }
 
 /**
- * A path as a glob matching just itself: Nx reads inputs as globs, where a folder named
- * `*} w07G` or `[x]` would be a syntax error (nx stops) or match other files (a change missed).
- */
-export function literalGlob(path: string): string {
-  return path.replace(/[*?[\]{}\\]/g, (c) => `[${c}]`);
-}
-
-/** Inputs of everything a model's package is made of: the same paths that move its version. */
-export function modelInputs(model: Model, fingerprint: string) {
-  const buildFile = posix.join(model.familyRoot, BUILD_FILE);
-  const own = posix.join(model.familyRoot, model.folder);
-  return [
-    ...modelInputPaths(model).map((p) =>
-      p === buildFile
-        ? `{workspaceRoot}/${literalGlob(p)}`
-        : // Nx hashes all of a task's {workspaceRoot} globs as one set, matched against every
-          // file of the workspace: with the model's own folder in it no two tasks share the set
-          // (quadratic: 3.2 s at 2400 models). Its folder is its project root, hashed from the
-          // project's own files; the rest is one set per family. The build refuses projects
-          // nested in a model folder, whose files Nx would not count as the model's.
-          p === own && literalGlob(p) === p
-          ? '{projectRoot}/**/*'
-          : `{workspaceRoot}/${literalGlob(p)}/**/*`
-    ),
-    // our own code: a new plugin version must rebuild
-    { runtime: `echo provd-nx ${fingerprint}` },
-    // a dry run stays out of the cache (the preTasksExecution hook); should that hook not see
-    // NX_DRY_RUN, this keeps a dry-run build's entry (dist/ as it was) from ever matching a real build
-    { env: 'NX_DRY_RUN' },
-  ];
-}
-
-/**
  * The build's cached output: the package of the version the graph was inferred with, by its
  * exact name. A glob such as `<id>-[0-9]*.tar.bz2` makes Nx list dist/packages for every task
  * (2 ms at 2400 packages, several times per task: quadratic), and could also capture the
@@ -172,7 +139,9 @@ function nativeSteps(model: Model): string {
 export function modelTargets(
   model: Model,
   options: NormalizedOptions,
-  fingerprint: string
+  fingerprint: string,
+  /** family-relative folders that are shared-folder projects */
+  sharedProjects: ReadonlySet<string> = new Set()
 ): Record<string, TargetConfiguration> {
   const id = model.pluginId;
   const dist = options.distDir;
@@ -186,7 +155,7 @@ export function modelTargets(
     build: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      inputs: modelInputs(model, fingerprint),
+      inputs: modelInputs(model, fingerprint, sharedProjects),
       // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (model/plugin-folder.ts).
       outputs: [packageOutput(dist, model)],
       metadata: {
