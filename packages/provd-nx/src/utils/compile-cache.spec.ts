@@ -1,8 +1,8 @@
 /**
  * The executors' loader: TypeScript compiled once per content into
  * node_modules/.cache/provd-nx, never stale (an edit is a new entry), and the
- * executors loaded from source without Nx's transpiler set-up (no `typescript`,
- * no @swc-node/register in the process).
+ * executors and the plugin loaded from source without Nx's transpiler set-up (no
+ * `typescript`, no @swc-node/register in the process).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -45,5 +45,16 @@ describe('compile cache', () => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ count: 11, notFunctions: [], loaded: [] });
+  });
+
+  it('loads the plugin from source as Nx resolves it (the @provd/source condition) without typescript or @swc-node/register', () => {
+    const script =
+      "const file = require.resolve('@provd/nx');\n" +
+      'const p = require(file);\n' +
+      'const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]node_modules[\\\\/](typescript|@swc-node)[\\\\/]/.test(f));\n' +
+      'console.log(JSON.stringify({ file: file.split(/[\\\\/]/).slice(-2).join("/"), createNodes: Array.isArray(p.createNodes), createDependencies: typeof p.createDependencies, loaded }));\n';
+    const r = spawnSync(process.execPath, ['--conditions=@provd/source', '-e', script], { encoding: 'utf8', cwd: join(__dirname, '..', '..', '..', '..'), env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ file: 'src/source-entry.js', createNodes: true, createDependencies: 'function', loaded: [] });
   });
 });
