@@ -205,6 +205,31 @@ describe('overlays do not depend on mtimes', () => {
   });
 });
 
+describe('folders holding no file Nx knows (Nx has no files for their projects)', () => {
+  it('a symlinked model folder and a shared folder whose files git ignores still build through nx', () => {
+    const files = familyFiles({ name: 'empty', models: [{ folder: '1.0', pluginId: 'empty-1.0', shared: ['common', 'gen'] }] });
+    for (const k of Object.keys(files)) if (k.startsWith('plugins/empty/gen/')) delete files[k];
+    files['plugins/empty/gen/.gitignore'] = '*\n';
+    files['plugins/empty/gen/made.tpl'] = 'generated, ignored by git\n';
+    for (const [k, v] of Object.entries(files)) {
+      if (k.startsWith('plugins/empty/1.0/')) {
+        delete files[k];
+        files[k.replace('plugins/empty/1.0/', 'plugins/empty/real-1.0/')] = v;
+      }
+    }
+    const ws = createWorkspace({ files, commit: false });
+    try {
+      symlinkSync('real-1.0', ws.path('plugins/empty/1.0'));
+      ws.commit('a symlinked model folder, a shared folder of ignored files');
+      const r = ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']);
+      expect(r.output).toMatch(/empty-1\.0 0\.1\.0 -> dist\/packages\/empty-1\.0-0\.1\.0\.tar\.bz2/);
+      expect(ws.nxOk(['run-many', '-t', 'build', '--outputStyle=static']).output).toMatch(/empty-1\.0:build +\[local cache\]/);
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
 describe('build errors', () => {
   const good = (name: string) => familyFiles({ name, models: [{ folder: '1.0', pluginId: `${name}-1.0` }] });
 

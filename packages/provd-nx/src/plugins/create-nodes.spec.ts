@@ -52,7 +52,7 @@ describe('model inputs', () => {
   it('name folders whose names hold glob characters literally (found by the fuzz spec: nx stopped on `*} w07G`)', async () => {
     const { matchGlobPaths } = await import('nx/src/native');
     const folder = '*} w07G [x] a?{b,c}\\';
-    const model = { family: 'f*', familyRoot: 'plugins/f*', folder, reads: ['common', folder], readsFamilyRoot: false } as unknown as Model;
+    const model = { family: 'f*', familyRoot: 'plugins/f*', folder, reads: ['common', folder], sharedFolders: ['common'], readsFamilyRoot: false } as unknown as Model;
     const globs = modelInputs(model, 'fp')
       .filter((i): i is string => typeof i === 'string')
       .map((g) => g.replace('{workspaceRoot}/', ''));

@@ -4,7 +4,7 @@ import {
   CreateNodesContext,
   CreateNodesResult, ProjectConfiguration
 } from '@nx/devkit';
-import { calculateHashesForCreateNodes, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
+import { calculateHashesForCreateNodes, globWithWorkspaceContext, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repositoryProject, TECHNOLOGIES, familyTargets, modelTargets } from './project-configs';
@@ -17,7 +17,7 @@ import { PluginInfo, readPluginInfo } from '../model/plugin-info';
 import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 import { withUnhashedInputs } from './unhashed-inputs';
-import { familyNamedInputs, sharedNamedInputs } from './model-inputs';
+import { familyNamedInputs, literalGlob, sharedNamedInputs } from './model-inputs';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -43,8 +43,9 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
       const { families, broken } = await inferFamilies(familyRoots, hashes, cache, context);
       // a broken part is warned about and its targets fail: it never fails the graph (broken.ts)
       const duplicates = duplicatePluginIds(families, BUILD_FILE);
+      const filled = await foldersWithFiles(context.workspaceRoot, options.pluginsDir);
       const results = [
-        ...families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), withBrokenModels(familyNodes(family, options, fingerprint, context.workspaceRoot), family, duplicates)] as const),
+        ...families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), withBrokenModels(familyNodes(family, options, fingerprint, context.workspaceRoot, filled), family, duplicates)] as const),
         ...broken.map((family) => [posix.join(family.root, BUILD_FILE), brokenFamilyNodes(family)] as const),
       ];
       // channel-wide targets ride on the first family's result
@@ -95,7 +96,26 @@ async function inferFamilies(
   return { families: cached.filter((c): c is FamilyInference => !isBrokenFamily(c)), broken: cached.filter(isBrokenFamily) };
 }
 
-function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOptions, fingerprint: string, workspaceRoot: string): CreateNodesResult {
+/**
+ * The family subfolders (`<pluginsDir>/<family>/<folder>`) holding a file Nx knows. A project
+ * without one has no entry in Nx's project file map, and a project input naming it stops the
+ * hasher ("project not found"): a symlinked folder, or one whose files git ignores.
+ */
+async function foldersWithFiles(workspaceRoot: string, pluginsDir: string): Promise<Set<string>> {
+  const filled = new Set<string>();
+  for (const file of await globWithWorkspaceContext(workspaceRoot, [`${literalGlob(pluginsDir)}/*/*/**`])) {
+    filled.add(file.split('/').slice(0, pluginsDir.split('/').length + 2).join('/'));
+  }
+  return filled;
+}
+
+function familyNodes(
+  { recipe, infos }: FamilyInference,
+  options: NormalizedOptions,
+  fingerprint: string,
+  workspaceRoot: string,
+  filled: ReadonlySet<string>
+): CreateNodesResult {
   const projects: Record<string, ProjectConfiguration> = {};
   const ids = recipe.models.map((m) => m.pluginId);
   projects[recipe.root] = {
@@ -112,11 +132,12 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
     },
     targets: familyTargets(recipe),
   };
-  const sharedProjects = new Set<string>();
+  // folders whose files Nx gives a project of theirs: build inputs name them (model-inputs.ts)
+  const projectFolders = new Set(recipe.models.map((m) => m.folder).filter((f) => filled.has(posix.join(recipe.root, f))));
   for (const folder of recipe.sharedFolders) {
     // a symlinked folder holds no files of its own for Nx: the family project owns the link
     if (!isRealDirectory(join(workspaceRoot, recipe.root, folder))) continue;
-    sharedProjects.add(folder);
+    if (filled.has(posix.join(recipe.root, folder))) projectFolders.add(folder);
     const usedBy = recipe.models.filter((m) => m.reads.includes(folder)).map((m) => m.pluginId);
     projects[posix.join(recipe.root, folder)] = {
       root: posix.join(recipe.root, folder),
@@ -148,7 +169,7 @@ function familyNodes({ recipe, infos }: FamilyInference, options: NormalizedOpti
         targetGroups: MODEL_TARGET_GROUPS,
         provd: metadata,
       },
-      targets: modelTargets(metadata, options, fingerprint, sharedProjects),
+      targets: modelTargets(metadata, options, fingerprint, projectFolders),
     };
   }
   return { projects };

@@ -9,7 +9,8 @@
  * already gave a project: the model's folder is its `{projectRoot}`, build.py a named input
  * of the family project, a shared folder one of its shared-folder project. Workspace globs
  * remain only for what no project owns (a recipe reading the family root, a symlinked
- * folder) or names Nx would read as patterns.
+ * folder), a folder holding no file Nx knows (Nx's hasher stops on a project without
+ * files), or names Nx would read as patterns.
  */
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { posix } from 'node:path';
@@ -48,8 +49,11 @@ export function sharedNamedInputs(family: string, folder: string): ProjectConfig
 export function modelInputs(
   model: Model,
   fingerprint: string,
-  /** family-relative folders that are shared-folder projects (real directories) */
-  sharedProjects: ReadonlySet<string> = new Set()
+  /**
+   * family-relative folders that are projects holding a file for Nx (the model's, shared ones):
+   * a project input naming a project without files stops Nx's hasher
+   */
+  projectFolders: ReadonlySet<string> = new Set()
 ): Array<Input> {
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   const own = posix.join(model.familyRoot, model.folder);
@@ -59,9 +63,10 @@ export function modelInputs(
       return fromProjects ? { input: RECIPE_INPUT, projects: model.family } : `{workspaceRoot}/${literalGlob(p)}`;
     }
     // the build refuses projects nested in a model folder, whose files Nx would not count as the model's
-    if (p === own && literalGlob(p) === p) return '{projectRoot}/**/*';
     const folder = posix.relative(model.familyRoot, p);
-    if (fromProjects && sharedProjects.has(folder) && plain(folder)) {
+    if (p === own && literalGlob(p) === p && projectFolders.has(folder)) return '{projectRoot}/**/*';
+    // a shared-folder project (another model's folder read by this recipe is that model's project)
+    if (p !== own && model.sharedFolders.includes(folder) && fromProjects && projectFolders.has(folder) && plain(folder)) {
       return { input: FOLDER_INPUT, projects: sharedProjectName(model.family, folder) };
     }
     return `{workspaceRoot}/${literalGlob(p)}/**/*`;

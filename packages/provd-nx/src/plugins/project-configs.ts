@@ -140,8 +140,8 @@ export function modelTargets(
   model: Model,
   options: NormalizedOptions,
   fingerprint: string,
-  /** family-relative folders that are shared-folder projects */
-  sharedProjects: ReadonlySet<string> = new Set()
+  /** family-relative folders that are projects holding files for Nx (model-inputs.ts) */
+  projectFolders: ReadonlySet<string> = new Set()
 ): Record<string, TargetConfiguration> {
   const id = model.pluginId;
   const dist = options.distDir;
@@ -155,7 +155,7 @@ export function modelTargets(
     build: {
       executor: `${PLUGIN_NAME}:build`,
       cache: true,
-      inputs: modelInputs(model, fingerprint, sharedProjects),
+      inputs: modelInputs(model, fingerprint, projectFolders),
       // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (model/plugin-folder.ts).
       outputs: [packageOutput(dist, model)],
       metadata: {
