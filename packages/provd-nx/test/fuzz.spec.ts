@@ -110,7 +110,7 @@ async function buildReference(ws: string, fam: GeneratedFamily): Promise<Referen
 }
 
 type Ours =
-  | { ok: true; sha1: string; file: string; model: Model; pkg: PackageSnapshot; problems: string[] }
+  | { ok: true; sha1: string; file: string; model: Model; replay: 'native' | 'python'; pkg: PackageSnapshot; problems: string[] }
   | { ok: false; error: unknown };
 
 /**
@@ -137,12 +137,41 @@ async function buildOursTwice(ws: string, fam: GeneratedFamily): Promise<[Ours, 
       // what publish checks before anything reaches a channel
       const contents = await readPackage(built.packageFile);
       const info = JSON.parse(readFileSync(join(ws, pluginInfoPath(model)), 'utf8'));
-      return { ok: true, sha1: built.sha1, file: built.packageFile, model, pkg, problems: packageProblems(fam.pluginId, contents, info) };
+      return { ok: true, sha1: built.sha1, file: built.packageFile, model, replay: built.replay, pkg, problems: packageProblems(fam.pluginId, contents, info) };
     } catch (error) {
       return { ok: false, error };
     }
   };
   return [await build(), await build()];
+}
+
+/** Links under the folders the recipe copies (common/, the model folder) that resolve outside the family. */
+function linksOutOfFamily(ws: string, fam: GeneratedFamily): string[] {
+  const family = realpathSync.native(join(ws, fam.familyRoot));
+  const found: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = realpathSync.native(join(dir, e.name));
+        } catch {
+          continue;
+        }
+        if (real !== family && !real.startsWith(family + '/')) found.push(`${rel}/${e.name}`);
+      } else if (e.isDirectory()) walk(join(dir, e.name), `${rel}/${e.name}`);
+    }
+  };
+  for (const top of ['common', fam.folder]) {
+    if (!fam.foldersLeavingFamily.includes(top)) walk(join(ws, fam.familyRoot, top), top);
+  }
+  return found;
 }
 
 /** Why an error is not a clear one our code raised on purpose, or null. */
@@ -238,6 +267,12 @@ async function iteration(
     if (Object.keys(ref.pkg).some((rel) => rel.includes('\ufffd'))) refused.push({ why: 'a file name is not UTF-8', names: fam.badNames });
   }
   for (const f of fam.foldersLeavingFamily) refused.push({ why: `the copied folder ${JSON.stringify(f)} is a symlink out of the family`, names: [f] });
+  // a recipe run by python3 may follow links: one out of the family under a folder it reads is refused
+  const outOfFamily = linksOutOfFamily(ws, fam);
+  if (first.ok && first.replay === 'python' && outOfFamily.length) {
+    return { fam, problem: `python3 ran the recipe and we packaged with links out of the family: ${outOfFamily.join(', ')}` };
+  }
+  if (!first.ok) for (const l of outOfFamily) refused.push({ why: `${JSON.stringify(l)} is a link out of the family where python3 copies`, names: [l.split('/').pop()!] });
 
   if (first.ok) {
     if (ref.failed) return { fam, problem: 'we build a tree the reference fails on', detail: ref.failed };

@@ -4,7 +4,7 @@ import { PLUGIN_INFO } from './plugin-info';
 import { buildTargetWithPython } from '../recipe/recipe';
 import { BuildError } from './build-error';
 import { NotReplayable, replayableHere, replaySteps } from './native-replay';
-import { familyGuard } from './family-guard';
+import { familyGuard, refuseLinksLeavingFamily } from './family-guard';
 import { makeStdDirs } from './std-dirs';
 import { Model, modelVersion, pluginInfoPath } from './model';
 import { packageFileName, packageFileVersion } from '../package/naming';
@@ -74,6 +74,7 @@ export async function buildModel(
         // of the family, as the native replay refuses it: the same tree must not build one way and not the other
         const guard = familyGuard(familyDir, where);
         for (const top of model.reads) if (top !== '.') guard(join(familyDir, top));
+        for (const top of model.reads) refuseLinksLeavingFamily(familyDir, join(familyDir, top), where);
         const result = await buildTargetWithPython(familyDir, model.targetId, out, false);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';

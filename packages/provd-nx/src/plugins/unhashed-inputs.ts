@@ -5,13 +5,14 @@
  * dangling one included) and files that .gitignore hides. Without them in the hash, adding
  * or retargeting a link, or editing an ignored file, gives a cache hit with the old
  * package. Each model's build gets a digest of those entries under its inputs as an
- * option, and Nx hashes target options.
+ * option, and Nx hashes target options. A link also brings in the content it leads to when
+ * that lies in the family outside the input path, since a recipe may follow it.
  */
 import type { CreateNodesResult } from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { join, posix, sep } from 'node:path';
 import { modelInputPaths, type Model } from '../model/model';
 import type { ProvdMetadata } from '../model/model';
 
@@ -31,7 +32,7 @@ function ignoredFiles(workspaceRoot: string, dir: string): Set<string> {
 }
 
 /** The unhashed entries under one input path, as "kind path detail" lines. */
-function unhashedEntries(workspaceRoot: string, input: string, ignored: Set<string>): string[] {
+function unhashedEntries(workspaceRoot: string, input: string, familyRoot: string, ignored: Set<string>): string[] {
   const lines: string[] = [];
   const visit = (rel: string) => {
     let st;
@@ -40,8 +41,11 @@ function unhashedEntries(workspaceRoot: string, input: string, ignored: Set<stri
     } catch {
       return;
     }
-    if (st.isSymbolicLink()) lines.push(`link ${rel} ${readlinkSync(join(workspaceRoot, rel))}`);
-    else if (st.isDirectory()) {
+    if (st.isSymbolicLink()) {
+      lines.push(`link ${rel} ${readlinkSync(join(workspaceRoot, rel))}`);
+      const linked = linkedContent(workspaceRoot, rel, input, familyRoot);
+      if (linked) lines.push(`linked ${rel} ${linked}`);
+    } else if (st.isDirectory()) {
       for (const name of readdirSync(join(workspaceRoot, rel)).sort()) visit(posix.join(rel, name));
     } else if (ignored.has(rel)) {
       lines.push(`ignored ${rel} ${st.mode & 0o111 ? 'x' : '-'} ${createHash('sha1').update(readFileSync(join(workspaceRoot, rel))).digest('hex')}`);
@@ -51,13 +55,57 @@ function unhashedEntries(workspaceRoot: string, input: string, ignored: Set<stri
   return lines;
 }
 
+/**
+ * What a link in an input path leads to, when that lies in the family but outside the input
+ * path: a recipe following links (`rsync -L`, `shutil.copytree`) packages it, and Nx hashes it
+ * for no model. A digest of its content (names, modes, bytes; links inside it as text), or null.
+ * Links leading out of the family make no digest: a build that could follow them refuses them.
+ */
+function linkedContent(workspaceRoot: string, rel: string, input: string, familyRoot: string): string | null {
+  let real: string;
+  let family: string;
+  try {
+    real = realpathSync.native(join(workspaceRoot, rel));
+    family = realpathSync.native(join(workspaceRoot, familyRoot));
+  } catch {
+    return null; // dangling or looping: nothing to copy
+  }
+  const inside = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);
+  const own = realpathOr(join(workspaceRoot, input));
+  if (!inside(real, family) || (own !== null && inside(real, own))) return null;
+  const hash = createHash('sha1');
+  const visit = (path: string, name: string) => {
+    try {
+      const st = lstatSync(path);
+      if (st.isSymbolicLink()) hash.update(`link ${name} ${readlinkSync(path)}\n`);
+      else if (st.isDirectory()) {
+        hash.update(`dir ${name}\n`);
+        for (const child of readdirSync(path).sort()) visit(join(path, child), posix.join(name, child));
+      } else if (st.isFile()) hash.update(`file ${name} ${st.mode & 0o111 ? 'x' : '-'} `).update(readFileSync(path)).update('\n');
+    } catch (e) {
+      // unreadable (a name that is not UTF-8, no permission): the build reports it; the graph goes on
+      hash.update(`unreadable ${name} ${(e as NodeJS.ErrnoException).code ?? ''}\n`);
+    }
+  };
+  visit(real, '.');
+  return hash.digest('hex');
+}
+
+function realpathOr(path: string): string | null {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return null;
+  }
+}
+
 /** Adds `unhashedInputs` to every model's build options (in place); one git call and one walk per input path. */
 export function withUnhashedInputs<T extends readonly [string, CreateNodesResult]>(results: T[], workspaceRoot: string, pluginsDir: string): T[] {
   const ignored = ignoredFiles(workspaceRoot, pluginsDir);
   const perPath = new Map<string, string[]>();
-  const entriesOf = (input: string) => {
+  const entriesOf = (input: string, familyRoot: string) => {
     let lines = perPath.get(input);
-    if (!lines) perPath.set(input, (lines = unhashedEntries(workspaceRoot, input, ignored)));
+    if (!lines) perPath.set(input, (lines = unhashedEntries(workspaceRoot, input, familyRoot, ignored)));
     return lines;
   };
   for (const [, result] of results) {
@@ -65,7 +113,7 @@ export function withUnhashedInputs<T extends readonly [string, CreateNodesResult
       const meta = project.metadata?.provd as ProvdMetadata | undefined;
       const build = project.targets?.build;
       if (meta?.kind !== 'model' || !build || build.executor === undefined || !build.executor.endsWith(':build')) continue;
-      const lines = modelInputPaths(meta as Model).flatMap(entriesOf);
+      const lines = modelInputPaths(meta as Model).flatMap((input) => entriesOf(input, meta.familyRoot));
       const digest = lines.length ? createHash('sha1').update(lines.join('\n')).digest('hex') : 'none';
       build.options = { ...build.options, unhashedInputs: digest };
     }
