@@ -341,7 +341,10 @@ describe('trees the fuzz spec found (test/fuzz.spec.ts)', () => {
     fs.rmSync(path.join(fam, 'm', 'var'));
     fs.mkdirSync(path.join(ws, 'elsewhere'));
     fs.symlinkSync(path.join(ws, 'elsewhere'), path.join(fam, 'm', 'var'));
-    await expect((await buildFirstModel(ws, 'plugins/fam')).built).rejects.toThrow(/'plugins\/fam\/m\/var' is a symlink leading outside the plugin folder/);
+    // python3 may follow links as it copies: the link out of the family is refused before the recipe runs
+    await expect((await buildFirstModel(ws, 'plugins/fam')).built).rejects.toThrow(
+      _how === 'native' ? /'plugins\/fam\/m\/var' is a symlink leading outside the plugin folder/ : /'m\/var' is a symlink to \S+\/elsewhere, outside the family folder/
+    );
     expect(fs.readdirSync(path.join(ws, 'elsewhere'))).toEqual([]);
     // a symlink to a folder of the plugin is followed, as os.makedirs follows it
     fs.rmSync(path.join(fam, 'm', 'var'));
