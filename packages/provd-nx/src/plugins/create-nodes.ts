@@ -103,8 +103,11 @@ async function inferFamilies(
  */
 async function foldersWithFiles(workspaceRoot: string, pluginsDir: string): Promise<Set<string>> {
   const filled = new Set<string>();
+  const depth = pluginsDir.split('/').length + 2;
   for (const file of await globWithWorkspaceContext(workspaceRoot, [`${literalGlob(pluginsDir)}/*/*/**`])) {
-    filled.add(file.split('/').slice(0, pluginsDir.split('/').length + 2).join('/'));
+    const parts = file.split('/');
+    // a file inside the folder: a symlinked folder is itself one entry, owned by the family project
+    if (parts.length > depth) filled.add(parts.slice(0, depth).join('/'));
   }
   return filled;
 }
