@@ -96,8 +96,13 @@ function runOurs(ws: TestWorkspace, models: number, families: ReturnType<typeof 
   try {
     const env = { PROVD_REPOSITORY: channelRoot };
     const build = nxArgs(ws, 'run-many', '-t', 'build', '--outputStyle=static');
-    rmSync(ws.path('.nx'), { recursive: true, force: true });
-    const graphCold = measure(ws, nxArgs(ws, 'show', 'projects'), env);
+    // the better of two cold graphs (no Nx cache, no plugin cache): the first run after writing a
+    // large collection also pays the kernel settling its page cache (7-10 s instead of 3.4 at 2400)
+    const coldGraph = () => {
+      rmSync(ws.path('.nx'), { recursive: true, force: true });
+      return measure(ws, nxArgs(ws, 'show', 'projects'), env);
+    };
+    const graphCold = [coldGraph(), coldGraph()].reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const graphCached = measure(ws, nxArgs(ws, 'show', 'projects'), env);
     const cold = measure(ws, build, { ...env, NX_PERF_LOGGING: 'true', PROVD_PROFILE: profileFile });
     const ours = profileTotals(readFileSync(profileFile, 'utf8'));
