@@ -618,19 +618,25 @@ def record_family(family_dir, scratch):
     return result
 
 
+# Scratch folders of this process, removed after the reply is sent (main): removing
+# thousands of folders can take seconds while the disk writes back a fresh clone,
+# and the caller need not wait for it.
+SCRATCH = []
+
+
 def record_isolated(family_dir):
     """Record one family as if it were alone in this process: its own scratch
     folder, and the process state as it was before, whatever the recipe did."""
     state = ProcessState()
     install_subprocess()
     scratch = tempfile.mkdtemp(prefix='provd-recipe-')
+    SCRATCH.append(scratch)
     try:
         return {'targets': record_family(family_dir, scratch)}
     except (Exception, SystemExit) as exc:
         return {'error': format_error(exc), 'traceback': traceback.format_exc(limit=-3)}
     finally:
         state.restore()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def do_record(request):
@@ -686,6 +692,9 @@ def main():
         reply = {'error': format_error(exc)}
     with os.fdopen(reply_fd, 'w') as out:
         out.write(json.dumps(reply))
+    # the reply is complete (its pipe closed): the caller goes on while this cleans up
+    for scratch in SCRATCH:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == '__main__':

@@ -71,12 +71,26 @@ export function runRecipeScript<T>(request: object, opts: { inheritStderr?: bool
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let replied = false;
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr?.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'ENOENT' ? new PythonMissingError(python) : e)
     );
+    // a whole reply ends the wait: the script then removes its scratch folders on its own time
+    child.stdout!.on('end', () => {
+      try {
+        const reply = JSON.parse(Buffer.concat(out).toString('utf8')) as T;
+        replied = true;
+        child.unref();
+        (child.stderr as { unref?: () => void } | null)?.unref?.();
+        resolve(reply);
+      } catch {
+        // no reply: reported on close, with the exit code and stderr
+      }
+    });
     child.on('close', (code) => {
+      if (replied) return;
       const text = Buffer.concat(out).toString('utf8');
       try {
         resolve(JSON.parse(text) as T);
