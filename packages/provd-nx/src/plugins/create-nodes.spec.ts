@@ -49,6 +49,19 @@ describe('createNodes + createDependencies on the sample families', () => {
 });
 
 describe('model inputs', () => {
+  it('name projects Nx holds files for, and fall back to workspace globs where it holds none', () => {
+    const model = { family: 'fam', familyRoot: 'plugins/fam', folder: '1.0', reads: ['common', 'empty', '1.0'], sharedFolders: ['common', 'empty'], readsFamilyRoot: false } as unknown as Model;
+    const files = (held: string[]) => modelInputs(model, 'fp', new Set(held)).filter((i) => typeof i === 'string' || !('runtime' in i || 'env' in i));
+    expect(files(['1.0', 'common'])).toEqual([
+      '{projectRoot}/**/*',
+      { input: 'provdRecipe', projects: 'fam' },
+      { input: 'provdFolder', projects: 'fam/common' },
+      '{workspaceRoot}/plugins/fam/empty/**/*',
+    ]);
+    // a symlinked model folder: Nx gives the link to the family project, and the model's project has no files
+    expect(files(['common'])).toContain('{workspaceRoot}/plugins/fam/1.0/**/*');
+  });
+
   it('name folders whose names hold glob characters literally (found by the fuzz spec: nx stopped on `*} w07G`)', async () => {
     const { matchGlobPaths } = await import('nx/src/native');
     const folder = '*} w07G [x] a?{b,c}\\';
