@@ -64,7 +64,8 @@ describe('model inputs', () => {
 
   it('name folders whose names hold glob characters literally (found by the fuzz spec: nx stopped on `*} w07G`)', async () => {
     const { matchGlobPaths } = await import('nx/src/native');
-    const folder = '*} w07G [x] a?{b,c}\\';
+    // found by the fuzz spec: `*} w07G` (a brace), then `^)\<*(+!азс` (an extglob group)
+    const folder = '*} w07G [x] a?{b,c}\\ ^)\\<*(+!азс @(d) !(e)';
     const model = { family: 'f*', familyRoot: 'plugins/f*', folder, reads: ['common', folder], sharedFolders: ['common'], readsFamilyRoot: false } as unknown as Model;
     const globs = modelInputs(model, 'fp')
       .filter((i): i is string => typeof i === 'string')

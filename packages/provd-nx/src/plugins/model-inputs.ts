@@ -25,10 +25,12 @@ export const FOLDER_INPUT = 'provdFolder';
 
 /**
  * A path as a glob matching just itself: Nx reads inputs as globs, where a folder named
- * `*} w07G` or `[x]` would be a syntax error (nx stops) or match other files (a change missed).
+ * `*} w07G`, `[x]` or `a+(b` (an extglob group) would be a syntax error (nx stops) or match
+ * other files (a change missed). A class holds each such character; `!` stays as it is
+ * (`[!]` opens a negated class) and is literal where it is not first.
  */
 export function literalGlob(path: string): string {
-  return path.replace(/[*?[\]{}\\]/g, (c) => `[${c}]`);
+  return path.replace(/[*?[\]{}\\(]/g, (c) => `[${c}]`);
 }
 
 /** A name Nx takes as itself in `projects:` and `{projectRoot}` (no pattern, no `tag:`, no `!`). */
