@@ -260,6 +260,34 @@ describe('build errors', () => {
     }
   });
 
+  it('refuses a built plugin-info that is not JSON or holds another version than the model folder\'s (the reference names the package after it)', () => {
+    const files = good('fam-info');
+    const recipe = (write: string) =>
+      [
+        'import json, os',
+        'from subprocess import check_call',
+        '@target("1.0", "fam-info-1.0")',
+        'def build(path):',
+        '    check_call(["rsync", "-rlp", "1.0/", path])',
+        `    with open(os.path.join(path, "plugin-info"), "w") as f: f.write(${write})`,
+        '',
+      ].join('\n');
+    const ws = createWorkspace({ files: { ...files, 'plugins/fam-info/build.py': recipe(`'not json'`) } });
+    try {
+      const r = ws.nx(['run', 'fam-info-1.0:build', '--outputStyle=static']);
+      expect(r.code).not.toBe(0);
+      expect(r.output).toMatch(/of plugins\/fam-info\/build\.py: the built plugin's plugin-info is not JSON/);
+      ws.write('plugins/fam-info/build.py', recipe(`json.dumps({"version": "9.9.9", "description": "x", "capabilities": {}})`));
+      ws.commit('another version');
+      const v = ws.nx(['run', 'fam-info-1.0:build', '--outputStyle=static']);
+      expect(v.code).not.toBe(0);
+      expect(v.output).toContain(`the built plugin's plugin-info has version "9.9.9", plugins/fam-info/1.0/plugin-info has "0.1.0"`);
+      expect(existsSync(ws.path('dist/packages')) ? readdirSync(ws.path('dist/packages')) : []).toEqual([]);
+    } finally {
+      ws.dispose();
+    }
+  });
+
   it('refuses a symlinked folder that leads outside the family', () => {
     const ws = createWorkspace({ files: { ...good('fam-out'), 'outside/secret.txt': 'secret\n' }, commit: false });
     try {

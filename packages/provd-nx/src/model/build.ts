@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, promises as fsp } from 'node:fs';
+import { existsSync, lstatSync, promises as fsp, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { PLUGIN_INFO } from './plugin-info';
 import { buildTargetWithPython } from '../recipe/recipe';
@@ -86,6 +86,7 @@ export async function buildModel(
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);
     }
+    checkBuiltVersion(join(out, PLUGIN_INFO), version, where, infoFile);
     // packaged before it replaces the last build: a refused tree leaves nothing behind in dist
     try {
       pkg = await profiled('build: package (tar | bzip2 -9)', () =>
@@ -110,6 +111,25 @@ export async function buildModel(
     sha1: pkg.sha1,
     replay: native ? 'native' : 'python',
   };
+}
+
+/**
+ * The plugin-info a recipe leaves in the plugin is the one provd reads, and the reference
+ * builder names the package after its version: it must hold the model folder's version (a
+ * recipe may write or template its own). Only what naming needs is checked here; publish and
+ * verify check the rest.
+ */
+function checkBuiltVersion(file: string, version: string, where: string, infoFile: string): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new BuildError(`${where}: the built plugin's plugin-info is not JSON (${(e as Error).message}); it must be ${infoFile} or hold its version`);
+  }
+  const built = data && typeof data === 'object' && !Array.isArray(data) ? (data as { version?: unknown }).version : undefined;
+  if (built !== version) {
+    throw new BuildError(`${where}: the built plugin's plugin-info has version ${JSON.stringify(built)}, ${infoFile} has ${JSON.stringify(version)}`);
+  }
 }
 
 /** Packages of older versions of this id left in dist/packages would be published by mistake. */
