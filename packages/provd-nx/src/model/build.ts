@@ -74,7 +74,7 @@ export async function buildModel(
         // of the family, as the native replay refuses it: the same tree must not build one way and not the other
         const guard = familyGuard(familyDir, where);
         for (const top of model.reads) if (top !== '.') guard(join(familyDir, top));
-        for (const top of model.reads) refuseLinksLeavingFamily(familyDir, join(familyDir, top), where);
+        refuseLinksLeavingFamily(familyDir, model.reads.map((top) => join(familyDir, top)), where);
         const result = await buildTargetWithPython(familyDir, model.targetId, out, false);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';

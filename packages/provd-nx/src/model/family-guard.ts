@@ -29,7 +29,7 @@ export function familyGuard(familyDir: string, where: string): FamilyGuard {
  * copies follow it (a link copied as a link would leave the plugin and be refused anyway).
  * Dangling and looping links name nothing to copy and pass.
  */
-export function refuseLinksLeavingFamily(familyDir: string, folder: string, where: string): void {
+export function refuseLinksLeavingFamily(familyDir: string, folders: string[], where: string): void {
   const realFamily = realpath(familyDir);
   const visit = (dir: string) => {
     let entries;
@@ -56,7 +56,7 @@ export function refuseLinksLeavingFamily(familyDir: string, folder: string, wher
       } else if (e.isDirectory()) visit(path);
     }
   };
-  visit(folder);
+  for (const folder of folders) visit(folder);
 }
 
 /**

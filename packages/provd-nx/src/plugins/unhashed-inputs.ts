@@ -11,10 +11,12 @@
 import type { CreateNodesResult } from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { join, posix, sep } from 'node:path';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { modelInputPaths, type Model } from '../model/model';
 import type { ProvdMetadata } from '../model/model';
+import { realpath } from '../model/family-guard';
+import { isWithin } from '../recipe/family';
 
 /** Files git ignores under `dir` (workspace-relative), or none outside a git work tree. */
 function ignoredFiles(workspaceRoot: string, dir: string): Set<string> {
@@ -34,6 +36,8 @@ function ignoredFiles(workspaceRoot: string, dir: string): Set<string> {
 /** The unhashed entries under one input path, as "kind path detail" lines. */
 function unhashedEntries(workspaceRoot: string, input: string, familyRoot: string, ignored: Set<string>): string[] {
   const lines: string[] = [];
+  // resolved on the first link only: most input paths hold none
+  let bounds: LinkBounds | undefined;
   const visit = (rel: string) => {
     let st;
     try {
@@ -43,7 +47,8 @@ function unhashedEntries(workspaceRoot: string, input: string, familyRoot: strin
     }
     if (st.isSymbolicLink()) {
       lines.push(`link ${rel} ${readlinkSync(join(workspaceRoot, rel))}`);
-      const linked = linkedContent(workspaceRoot, rel, input, familyRoot);
+      bounds ??= { family: realpathOr(join(workspaceRoot, familyRoot)), input: realpathOr(join(workspaceRoot, input)) };
+      const linked = linkedContent(join(workspaceRoot, rel), bounds);
       if (linked) lines.push(`linked ${rel} ${linked}`);
     } else if (st.isDirectory()) {
       for (const name of readdirSync(join(workspaceRoot, rel)).sort()) visit(posix.join(rel, name));
@@ -61,18 +66,10 @@ function unhashedEntries(workspaceRoot: string, input: string, familyRoot: strin
  * for no model. A digest of its content (names, modes, bytes; links inside it as text), or null.
  * Links leading out of the family make no digest: a build that could follow them refuses them.
  */
-function linkedContent(workspaceRoot: string, rel: string, input: string, familyRoot: string): string | null {
-  let real: string;
-  let family: string;
-  try {
-    real = realpathSync.native(join(workspaceRoot, rel));
-    family = realpathSync.native(join(workspaceRoot, familyRoot));
-  } catch {
-    return null; // dangling or looping: nothing to copy
-  }
-  const inside = (path: string, dir: string) => path === dir || path.startsWith(dir + sep);
-  const own = realpathOr(join(workspaceRoot, input));
-  if (!inside(real, family) || (own !== null && inside(real, own))) return null;
+function linkedContent(link: string, bounds: LinkBounds): string | null {
+  const real = realpathOr(link); // null: dangling or looping, nothing to copy
+  if (real === null || bounds.family === null || !isWithin(real, bounds.family)) return null;
+  if (bounds.input !== null && isWithin(real, bounds.input)) return null;
   const hash = createHash('sha1');
   const visit = (path: string, name: string) => {
     try {
@@ -91,9 +88,15 @@ function linkedContent(workspaceRoot: string, rel: string, input: string, family
   return hash.digest('hex');
 }
 
+/** The real family folder and input path a link's target is judged against (null: unresolvable). */
+interface LinkBounds {
+  family: string | null;
+  input: string | null;
+}
+
 function realpathOr(path: string): string | null {
   try {
-    return realpathSync.native(path);
+    return realpath(path);
   } catch {
     return null;
   }

@@ -89,18 +89,12 @@ export function runRecipeScript<T>(request: object, opts: { inheritStderr?: bool
         // no reply: reported on close, with the exit code and stderr
       }
     });
+    // stdout ends before close: without a reply by then, there is none
     child.on('close', (code) => {
       if (replied) return;
-      const text = Buffer.concat(out).toString('utf8');
-      try {
-        resolve(JSON.parse(text) as T);
-      } catch {
-        reject(
-          new Error(
-            `${opts.what}: ${python} ${RECIPE_SCRIPT} exited with code ${code} and no reply:\n${Buffer.concat(err).toString('utf8')}`
-          )
-        );
-      }
+      reject(
+        new Error(`${opts.what}: ${python} ${RECIPE_SCRIPT} exited with code ${code} and no reply:\n${Buffer.concat(err).toString('utf8')}`)
+      );
     });
     child.stdin!.end(JSON.stringify(request));
   });

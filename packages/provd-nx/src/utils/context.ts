@@ -20,7 +20,7 @@ export function modelOf(context: ExecutorContext): Model {
 
 /** Every model's plugin id in the workspace. */
 export function pluginIds(context: ExecutorContext): string[] {
-  return workspaceModels(context).ids;
+  return batchOf(context).ids;
 }
 
 /**
@@ -29,43 +29,41 @@ export function pluginIds(context: ExecutorContext): string[] {
  * project, so the model's build would miss their changes: the build refuses.
  */
 export function projectsInsideModel(context: ExecutorContext, model: Pick<Model, 'familyRoot' | 'folder'>): string[] {
-  return workspaceModels(context).nested.get(posix.join(model.familyRoot, model.folder)) ?? [];
+  return batchOf(context).nested.get(posix.join(model.familyRoot, model.folder)) ?? [];
 }
 
 /**
  * dist/packages as this batch found it, listed once: listing it for each of 2400 builds costs
  * 1 ms each (quadratic). Enough to find a model's stale packages, since only the model's own
- * build writes its packages, and a batch builds each model once. Keyed by the batch's
- * projects object: a new batch (a new run) lists again.
+ * build writes its packages, and a batch builds each model once.
  */
 export function batchPackageLister(context: ExecutorContext): (packagesDir: string) => Promise<string[]> {
-  const projects = context.projectsConfigurations.projects;
-  let lists = listingsOf.get(projects);
-  if (!lists) listingsOf.set(projects, (lists = new Map()));
+  const { listings } = batchOf(context);
   return (dir) => {
-    let names = lists!.get(dir);
+    let names = listings.get(dir);
     if (!names) {
       names = fsp.readdir(dir);
-      lists!.set(dir, names);
+      listings.set(dir, names);
     }
     return names;
   };
 }
 
-const listingsOf = new WeakMap<object, Map<string, Promise<string[]>>>();
-
-interface WorkspaceModels {
+/** What every task of a batch would otherwise compute again (2400 tasks x 3000 projects). */
+interface Batch {
   ids: string[];
   /** model folder -> the projects rooted inside it */
   nested: Map<string, string[]>;
+  /** packages folder -> its names as first listed */
+  listings: Map<string, Promise<string[]>>;
 }
 
-// once per projects object: a batch asks for every task (2400 tasks x 3000 projects otherwise)
-const modelsOf = new WeakMap<object, WorkspaceModels>();
+// Keyed by the batch's projects object: its tasks share it, a new batch (a new run) starts again.
+const batches = new WeakMap<object, Batch>();
 
-function workspaceModels(context: ExecutorContext): WorkspaceModels {
+function batchOf(context: ExecutorContext): Batch {
   const projects = context.projectsConfigurations.projects;
-  let found = modelsOf.get(projects);
+  let found = batches.get(projects);
   if (found) return found;
   const ids: string[] = [];
   const modelRoots = new Set<string>();
@@ -82,8 +80,8 @@ function workspaceModels(context: ExecutorContext): WorkspaceModels {
       if (modelRoots.has(dir)) nested.set(dir, [...(nested.get(dir) ?? []), `${name} (${p.root})`]);
     }
   }
-  found = { ids, nested };
-  modelsOf.set(projects, found);
+  found = { ids, nested, listings: new Map() };
+  batches.set(projects, found);
   return found;
 }
 
