@@ -45,6 +45,25 @@ describe('init generator', () => {
     expect(tree.listChanges().length).toBe(changes);
   });
 
+  it('ignores node_modules/ in a collection whose .gitignore does not (nx add after npm i leaves a clean tree); a second run changes nothing', async () => {
+    tree.write('.gitignore', '_build/\n*.pyc');
+    await initGenerator(tree, { skipToolCheck: true });
+    const ignored = tree.read('.gitignore', 'utf-8')!;
+    expect(ignored).toBe('_build/\n*.pyc\n\n# @provd/nx: installed packages, build output and Nx caches\nnode_modules/\ndist/\n.nx/cache\n.nx/workspace-data\n');
+    await initGenerator(tree, { skipToolCheck: true });
+    expect(tree.read('.gitignore', 'utf-8')).toBe(ignored);
+
+    tree.delete('.gitignore');
+    await initGenerator(tree, { skipToolCheck: true });
+    expect(tree.read('.gitignore', 'utf-8')).toBe('# @provd/nx: installed packages, build output and Nx caches\nnode_modules/\ndist/\n.nx/cache\n.nx/workspace-data\n');
+
+    for (const entry of ['node_modules', '/node_modules/', 'node_modules/']) {
+      tree.write('.gitignore', `${entry}\ndist\n.nx\n`);
+      await initGenerator(tree, { skipToolCheck: true });
+      expect(tree.read('.gitignore', 'utf-8'), entry).toBe(`${entry}\ndist\n.nx\n`);
+    }
+  });
+
   it('creates nx.json in a folder that only ran npm init', async () => {
     tree.delete('nx.json');
     await initGenerator(tree, { skipToolCheck: true, pluginsDir: 'src/plugins' });
@@ -56,12 +75,12 @@ describe('init generator', () => {
 
   it('keeps an existing registration, release configuration and ignore entries', async () => {
     tree.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@provd/nx', options: { pluginsDir: 'src/plugins' } }], release: { projects: ['a'] } }));
-    tree.write('.gitignore', '/dist\n.nx\n');
+    tree.write('.gitignore', '/dist\n.nx\nnode_modules\n');
     await initGenerator(tree, { skipToolCheck: true });
     const nxJson = readNxJson(tree)!;
     expect(nxJson.plugins).toEqual([{ plugin: '@provd/nx', options: { pluginsDir: 'src/plugins' } }]);
     expect(nxJson.release).toEqual({ projects: ['a'] });
-    expect(tree.read('.gitignore', 'utf-8')).toBe('/dist\n.nx\n');
+    expect(tree.read('.gitignore', 'utf-8')).toBe('/dist\n.nx\nnode_modules\n');
   });
 
   it('names the missing tools and how to install them', () => {

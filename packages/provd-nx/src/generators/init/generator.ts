@@ -4,8 +4,8 @@ import { releaseGroup } from './release-group';
 import { installHint, missingTools } from './required-tools';
 import type { InitGeneratorSchema } from './schema';
 
-/** Lines a collection must not commit: build output and Nx's own caches. */
-export const IGNORED = ['dist/', '.nx/cache', '.nx/workspace-data'];
+/** Lines a collection must not commit: installed packages, build output and Nx's own caches. */
+export const IGNORED = ['node_modules/', 'dist/', '.nx/cache', '.nx/workspace-data'];
 
 /** What `nx add @provd/nx` runs. Idempotent: a second run changes nothing. */
 export async function initGenerator(tree: Tree, options: InitGeneratorSchema) {
@@ -47,7 +47,7 @@ function ignore(tree: Tree, entries: string[]): void {
   const add = entries.filter((e) => !covered(e));
   if (!add.length) return;
   const prefix = text === '' || text.endsWith('\n') ? text : text + '\n';
-  tree.write('.gitignore', `${prefix}${text ? '\n' : ''}# @provd/nx: build output and Nx caches\n${add.join('\n')}\n`);
+  tree.write('.gitignore', `${prefix}${text ? '\n' : ''}# @provd/nx: installed packages, build output and Nx caches\n${add.join('\n')}\n`);
 }
 
 export default initGenerator;
