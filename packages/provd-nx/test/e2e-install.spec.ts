@@ -7,12 +7,13 @@
  * The package is the built one (dist), installed from a local verdaccio:
  * nothing of this repository's source or node_modules is visible there.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRegistry, LocalRegistry } from './local-registry';
+import { buildPublishedPackage } from './published-package';
 import { runProvdConsumer, sharedFile } from './provd-consumer';
 import { NX_ENV, REPO_ROOT } from './workspace';
 
@@ -36,17 +37,10 @@ describe('@provd/nx installed from a registry into an existing collection', () =
   const nx = (...args: string[]) => sh('npx', ['--no-install', 'nx', ...args]);
 
   beforeAll(async () => {
-    // the package as published: built by its own target
-    execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'nx', 'dist', 'bin', 'nx.js'), 'run', '@provd/nx:build'], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...NX_ENV },
-      stdio: 'pipe',
-      timeout: COMMAND_TIMEOUT,
-      killSignal: 'SIGKILL',
-    });
+    const published = buildPublishedPackage(COMMAND_TIMEOUT);
     registry = await startLocalRegistry();
     dir = mkdtempSync(join(tmpdir(), 'provd-collection-'));
-    sh('npm', ['publish', join(REPO_ROOT, 'dist', 'npm', 'provd-nx')]);
+    sh('npm', ['publish', published]);
 
     // a collection as maintainers have it today
     for (const family of SAMPLE_FAMILIES) {
