@@ -1,2 +1,2 @@
 export { createNodes, createNodesV2, createDependencies, preTasksExecution, postTasksExecution } from './plugins/plugin';
-export type { ProvdPluginOptions } from './utils/options';
+export type { ProvdPluginOptions } from './runtime/options';

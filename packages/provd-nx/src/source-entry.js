@@ -7,5 +7,5 @@
  * models); the TypeScript loads through utils/compile-cache.js, as the executors'
  * does (executors/entry.js). The published package's main is the compiled index.js.
  */
-require('./utils/compile-cache').install();
+require('./runtime/compile-cache').install();
 module.exports = require('./index.ts');

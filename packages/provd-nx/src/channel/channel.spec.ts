@@ -1,4 +1,4 @@
-import { parseJson, serializeJson } from './python-json';
+import { parseJson, serializeJson } from '../format/python-json';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { collect } from '../../test/child-process';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
@@ -9,14 +9,14 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChannel } from './verify';
-import { isJsonObject, JsonObject, JsonNumber } from './python-json';
+import { isJsonObject, JsonObject, JsonNumber } from '../format/python-json';
 import { publishPackage, copyEntry } from './publish';
-import { serializeIndex, parseIndex, supersededFiles, INDEX_FILE, indexEntry, REQUIRED_INDEX_KEYS, entryPluginInfo } from './plugins-db';
+import { serializeIndex, parseIndex, supersededFiles, INDEX_FILE, indexEntry, REQUIRED_INDEX_KEYS, entryPluginInfo } from '../format/plugins-db';
 import { readPackageOnce } from './package-cache';
 import { openRepository } from '../repository/open';
 import { LocalChannel } from '../repository/local';
 import { sha1File } from '../package/read';
-import { packageFileName, packageFileVersion } from '../package/naming';
+import { packageFileName, packageFileVersion } from '../format/package-name';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
 import { useRsyncDaemon } from '../../test/rsync-daemon';
 

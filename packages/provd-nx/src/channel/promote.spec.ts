@@ -8,7 +8,7 @@ import { collect } from '../../test/child-process';
 import { useRsyncDaemon } from '../../test/rsync-daemon';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
 import { snapshotFiles } from '../../test/file-snapshot';
-import { INDEX_FILE, indexEntry, parseIndex } from './plugins-db';
+import { INDEX_FILE, indexEntry, parseIndex } from '../format/plugins-db';
 import { publishPackage } from './publish';
 import { verifyChannel } from './verify';
 import { orphanFamily, orphans } from './orphans';

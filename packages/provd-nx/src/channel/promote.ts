@@ -7,16 +7,17 @@
  * `<id>-<version>.tar.bz2` is read back and its own plugin-info becomes the entry.
  */
 import * as path from 'node:path';
-import { compareVersions } from '../version/provd-version';
+import { compareVersions } from '../format/provd-version';
 import { copyEntry, moveToArchive, publishPackage, type PublishOptions } from './publish';
-import { indexEntry, INDEX_FILE, isReferenced, readIndex, serializeIndex, type ChannelIndex } from './plugins-db';
+import { indexEntry, INDEX_FILE, isReferenced, serializeIndex, type ChannelIndex } from '../format/plugins-db';
+import { readIndex } from './read-index';
 import { readPackageOnce } from './package-cache';
 import { formatProblem, verifyChannel, type ChannelProblem } from './verify';
-import { withTempDir } from '../repository/temp-dir';
-import { packageFileName, packageFileVersion } from '../package/naming';
-import { isVersion } from '../version/provd-version';
+import { withTempDir } from '../fs/temp-dir';
+import { packageFileName, packageFileVersion } from '../format/package-name';
+import { isVersion } from '../format/provd-version';
 import { sha1File } from '../package/read';
-import { PLUGIN_INFO } from '../model/plugin-info';
+import { PLUGIN_INFO } from '../format/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
 
 export type PromoteAction =

@@ -10,7 +10,7 @@
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-if (existsSync(join(__dirname, 'build', 'executor.ts'))) require('../utils/compile-cache').install();
+if (existsSync(join(__dirname, 'build', 'executor.ts'))) require('../runtime/compile-cache').install();
 
 /** export name -> [executor folder, its export] */
 const EXECUTORS = {

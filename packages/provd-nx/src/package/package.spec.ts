@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { comparePaths, PackageEntry, resolveSymlinkInTree, listPluginTree } from './tree';
 import { PACKAGE_MTIME } from './tar';
 import { sha1File, readPackage } from './read';
-import { packageFileName, packageFileVersion } from './naming';
+import { packageFileName, packageFileVersion } from '../format/package-name';
 import { createPackage } from './create';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
 

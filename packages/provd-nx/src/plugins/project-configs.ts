@@ -2,14 +2,14 @@
 import {
   ProjectConfiguration, TargetConfiguration
 } from '@nx/devkit';
-import { PLUGIN_NAME } from '../utils/names';
-import { NormalizedOptions } from '../utils/options';
+import { PLUGIN_NAME } from '../runtime/names';
+import { NormalizedOptions } from '../runtime/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
-import { Model } from '../model/model';
+import { Model } from '../build/model';
 import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
-import { packageFileName } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';

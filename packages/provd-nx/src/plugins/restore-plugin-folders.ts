@@ -1,10 +1,10 @@
 import type { PostTasksExecutionContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FinishedBuild, syncPluginFolders } from '../model/plugin-folder';
-import { PLUGIN_INFO, readPluginInfo } from '../model/plugin-info';
-import { packageFileName } from '../package/naming';
-import { normalizeOptions, ProvdPluginOptions } from '../utils/options';
+import { FinishedBuild, syncPluginFolders } from '../build/plugin-folder';
+import { PLUGIN_INFO, readPluginInfo } from '../format/plugin-info';
+import { packageFileName } from '../format/package-name';
+import { normalizeOptions, ProvdPluginOptions } from '../runtime/options';
 
 const DONE = new Set(['success', 'local-cache', 'local-cache-kept-existing', 'remote-cache']);
 

@@ -10,12 +10,12 @@ import type { ProjectGraphProjectNode, Tree } from '@nx/devkit';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
-import { buildModel } from '../model/build';
-import type { Model, ProvdMetadata } from '../model/model';
-import { PLUGIN_NAME } from '../utils/names';
-import { normalizeOptions, type ProvdPluginOptions } from '../utils/options';
-import { parsePluginInfo, PLUGIN_INFO } from '../model/plugin-info';
-import { describeState, digestCacheDir, needsBump, releaseState } from '../version/release-state';
+import { buildModel } from '../build/build';
+import type { Model, ProvdMetadata } from '../build/model';
+import { PLUGIN_NAME } from '../runtime/names';
+import { normalizeOptions, type ProvdPluginOptions } from '../runtime/options';
+import { parsePluginInfo, PLUGIN_INFO } from '../format/plugin-info';
+import { describeState, digestCacheDir, needsBump, releaseState } from '../channel/release-state';
 import { openRepository, repositoryLocation } from '../repository/open';
 import { planVersion } from '../version/version';
 

@@ -9,8 +9,6 @@
  * Backends move whole files by name and know nothing about the index: the
  * publishing rules live in channel/publish.ts.
  */
-import type { PublishOutcome, PublishRequest } from '../channel/publish';
-
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
 
@@ -58,6 +56,25 @@ export interface ChannelBackend {
   publishHere?(req: PublishRequest, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;
   copyHere?(from: ChannelBackend, pluginId: string, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;
 }
+
+/** A package to publish: what channel/publish.ts checks and indexes, and an upload server receives. */
+export interface PublishRequest {
+  pluginId: string;
+  version: string;
+  packageFile: string;
+  pluginInfoText: string;
+}
+
+export type PublishOutcome = {
+  status: 'published' | 'already-published' | 'refused';
+  pluginId: string;
+  version: string;
+  /** The version the channel held before (set when published over it, or refused by it). */
+  previous?: string;
+  message: string;
+  /** Set on a dry run: `status` says what would have happened. */
+  dryRun?: true;
+};
 
 export interface Repository {
   location: string;

@@ -4,7 +4,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tempName } from './temp-dir';
+import { tempName } from '../fs/temp-dir';
 import { fetchTimed, type TimedResponse } from './http-fetch';
 import { ChannelBackend, checkName } from './backend';
 

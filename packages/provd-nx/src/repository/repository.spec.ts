@@ -15,11 +15,11 @@ import { LocalChannel } from './local';
 import { HTTP_READ_ONLY } from './http';
 import { ChannelBackend } from './backend';
 import { sha1File } from '../package/read';
-import { packageFileName } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 import { createPackage } from '../package/create';
 import { verifyChannel } from '../channel/verify';
 import { publishPackage } from '../channel/publish';
-import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
+import { INDEX_FILE, parseIndex } from '../format/plugins-db';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
 
 const execFileAsync = promisify(execFile);

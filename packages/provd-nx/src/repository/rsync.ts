@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { withTempDir } from './temp-dir';
+import { withTempDir } from '../fs/temp-dir';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, parseLockInfo, LockInfo, lockContent, sleep, holderIsDeadHere, describeHolder, timeoutError, backoff, heartbeat } from './lock';
 import { ChannelBackend, checkRemoteName, UploadOptions, LockOptions } from './backend';
 import { timeoutSeconds, TIMEOUT_ENV } from './timeouts';

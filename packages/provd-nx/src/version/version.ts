@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveBase, changedFiles, showFile } from './git';
-import { parsePluginInfo, withVersion } from '../model/plugin-info';
-import { Model, modelInputPaths, pluginInfoPath } from '../model/model';
-import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from './provd-version';
+import { parsePluginInfo, withVersion } from '../format/plugin-info';
+import { Model, modelInputPaths, pluginInfoPath } from '../build/model';
+import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from '../format/provd-version';
 
 export { nextVersion };
 export type { Bump };

@@ -1,11 +1,11 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { provdEnv } from '../../utils/env';
-import { isDryRun, repositoryOf } from '../../utils/context';
+import { provdEnv } from '../../runtime/env';
+import { isDryRun, repositoryOf } from '../shared/context';
 import { orphans } from '../../channel/orphans';
 import { formatPromoteTable, promote } from '../../channel/promote';
-import { releaseScope } from '../../utils/release-scope';
+import { releaseScope } from '../shared/release-scope';
 import type { ChannelName } from '../../repository/backend';
-import { recordRun } from '../../utils/run-log';
+import { recordRun } from '../shared/run-log';
 import type { PromoteExecutorSchema } from './schema';
 
 /** One task for a whole family (one plan table), or for one model. */

@@ -1,19 +1,19 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { publishModel } from '../../model/publish';
-import { modelVersion } from '../../model/model';
-import { readIndex } from '../../channel/plugins-db';
+import { publishModel } from '../../release/publish-model';
+import { modelVersion } from '../../build/model';
+import { readIndex } from '../../channel/read-index';
 import { orphans } from '../../channel/orphans';
 import { removeEntries } from '../../channel/promote';
 import type { ChannelBackend } from '../../repository/backend';
-import { fixCommand } from '../../version/bump-commit';
-import { releaseScope } from '../../utils/release-scope';
-import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
-import { plannedVersion, recordRun } from '../../utils/run-log';
-import { namedDryRunDist } from '../../utils/dry-run';
-import { packageFileName } from '../../package/naming';
-import { batchExecutor, executor, TaskBody } from '../../utils/task';
+import { fixCommand } from '../shared/bump-commit';
+import { releaseScope } from '../shared/release-scope';
+import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../shared/context';
+import { plannedVersion, recordRun } from '../shared/run-log';
+import { namedDryRunDist } from '../shared/dry-run';
+import { packageFileName } from '../../format/package-name';
+import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { PublishExecutorSchema } from './schema';
 
 const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {

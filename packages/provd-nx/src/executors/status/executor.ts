@@ -1,13 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { pluginOptions, repositoryOf } from '../../utils/context';
-import type { ProvdMetadata } from '../../model/model';
+import { pluginOptions, repositoryOf } from '../shared/context';
+import type { ProvdMetadata } from '../../build/model';
 import { orphans } from '../../channel/orphans';
-import { packageFileName } from '../../package/naming';
-import { PLUGIN_INFO, readPluginInfo } from '../../model/plugin-info';
-import { releaseScope } from '../../utils/release-scope';
-import { digestCacheDir } from '../../version/release-state';
+import { packageFileName } from '../../format/package-name';
+import { PLUGIN_INFO, readPluginInfo } from '../../format/plugin-info';
+import { releaseScope } from '../shared/release-scope';
+import { digestCacheDir } from '../../channel/release-state';
 import { collectStatus, formatStatusTable, type StatusModel } from '../../channel/status';
 import type { StatusExecutorSchema } from './schema';
 

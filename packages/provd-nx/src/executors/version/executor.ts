@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { buildModel } from '../../model/build';
-import { type Model, pluginInfoPath } from '../../model/model';
-import { packageFileName } from '../../package/naming';
-import { readPluginInfo } from '../../model/plugin-info';
-import { describeState, type DigestCache, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
-import { fixCommand } from '../../version/bump-commit';
+import { buildModel } from '../../build/build';
+import { type Model, pluginInfoPath } from '../../build/model';
+import { packageFileName } from '../../format/package-name';
+import { readPluginInfo } from '../../format/plugin-info';
+import { describeState, type DigestCache, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../channel/release-state';
+import { fixCommand } from '../shared/bump-commit';
 import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../version/version';
-import { isKeywordBump, isVersion } from '../../version/provd-version';
-import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../utils/context';
-import { recordRun } from '../../utils/run-log';
-import { withBuildDist } from '../../utils/dry-run';
-import { batchExecutor, executor, TaskBody, TaskOutput } from '../../utils/task';
+import { isKeywordBump, isVersion } from '../../format/provd-version';
+import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../shared/context';
+import { recordRun } from '../shared/run-log';
+import { withBuildDist } from '../shared/dry-run';
+import { batchExecutor, executor, TaskBody, TaskOutput } from '../shared/task';
 import type { VersionExecutorSchema } from './schema';
 
 const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {

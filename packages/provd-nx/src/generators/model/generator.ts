@@ -1,7 +1,7 @@
 import { logger, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { BUILD_FILE } from '../../recipe/family';
-import { PLUGIN_INFO } from '../../model/plugin-info';
+import { PLUGIN_INFO } from '../../format/plugin-info';
 import { assertNewPluginIds } from '../shared/plugin-ids';
 import { pluginOptions } from '../shared/plugin-options';
 import { DeclaredTarget, RecipeSource } from '../shared/recipe-source';

@@ -1,6 +1,6 @@
 import { readNxJson, Tree } from '@nx/devkit';
-import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../../utils/options';
-import { PLUGIN_NAME } from '../../utils/names';
+import { normalizeOptions, NormalizedOptions, ProvdPluginOptions } from '../../runtime/options';
+import { PLUGIN_NAME } from '../../runtime/names';
 
 /** The options of our entry in nx.json, defaults filled in (the generators write where inference looks). */
 export function pluginOptions(tree: Tree): NormalizedOptions {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isJsonObject, JsonObject, JsonValue, parseJson } from '../channel/python-json';
+import { isJsonObject, JsonObject, JsonValue, parseJson } from './python-json';
 
 export const PLUGIN_INFO = 'plugin-info';
 /** Keys provd requires in every plugin-info (and so in every index entry). */

@@ -1,12 +1,12 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { promises as fsp } from 'node:fs';
 import { posix } from 'node:path';
-import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from './options';
-import { PLUGIN_NAME } from './names';
-import { openRepository, repositoryLocation } from '../repository/open';
-import { Repository } from '../repository/backend';
-import { Model, ProvdMetadata } from '../model/model';
-import { provdEnv } from './env';
+import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from '../../runtime/options';
+import { PLUGIN_NAME } from '../../runtime/names';
+import { openRepository, repositoryLocation } from '../../repository/open';
+import { Repository } from '../../repository/backend';
+import { Model, ProvdMetadata } from '../../build/model';
+import { provdEnv } from '../../runtime/env';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
 export function modelOf(context: ExecutorContext): Model {

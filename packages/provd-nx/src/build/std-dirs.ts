@@ -1,7 +1,7 @@
 /** The standard empty folders provd expects in every plugin, unless the recipe says std_dirs=False. */
 import { lstatSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { isWithin } from '../recipe/family';
+import { isWithin } from '../fs/within';
 import { BuildError } from './build-error';
 import { realpath } from './family-guard';
 

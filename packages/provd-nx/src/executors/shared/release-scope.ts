@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { ProvdMetadata } from '../model/model';
+import type { ProvdMetadata } from '../../build/model';
 
 /** What a family-, model- or repository-level release target covers, from the project graph metadata. */
 export interface ReleaseScope {

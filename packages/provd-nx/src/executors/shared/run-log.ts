@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { provdEnv } from './env';
+import { provdEnv } from '../../runtime/env';
 
 /**
  * Tasks of one nx run append what they did here; the plugin's

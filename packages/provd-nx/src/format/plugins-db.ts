@@ -4,9 +4,8 @@
  */
 import { parseJson, serializeJson } from './python-json';
 import { JsonValue, JsonObject, isJsonObject, newObject, JsonNumber } from './python-json';
-import { ChannelBackend } from '../repository/backend';
-import { packageFileName, packageFileVersion } from '../package/naming';
-import { compareVersions } from '../version/provd-version';
+import { packageFileName, packageFileVersion } from './package-name';
+import { compareVersions } from './provd-version';
 
 export const INDEX_FILE = 'plugins.db';
 /** provd rejects an entry missing any of these, and with it every install from the channel. */
@@ -103,9 +102,4 @@ export function supersededFiles(names: readonly string[], index: ChannelIndex, p
     // Only older ones: an unindexed newer file is another publisher's upload in flight.
     return v !== null && !referenced.has(name) && compareVersions(v, current) < 0;
   });
-}
-
-export async function readIndex(channel: ChannelBackend): Promise<ChannelIndex> {
-  const text = await channel.readText(INDEX_FILE);
-  return text === null ? new Map() : parseIndex(text, `${channel.location}/${INDEX_FILE}`);
 }

@@ -1,6 +1,6 @@
 /** Package file names: `<plugin-id>-<version>.tar.bz2`. */
-import { checkPluginId } from '../model/plugin-id';
-import { isVersion } from '../version/provd-version';
+import { checkPluginId } from './plugin-id';
+import { isVersion } from './provd-version';
 
 export function checkPathComponent(what: string, value: string): void {
   if (!value || value === '.' || value === '..' || value.includes('/') || value.includes('\0')) {

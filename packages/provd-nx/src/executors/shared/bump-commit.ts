@@ -4,8 +4,8 @@
  * version task: batched tasks running in parallel would fight over git's index lock, and
  * one commit names every model and version of the run.
  */
-import { git } from './git';
-import type { RunRecord } from '../utils/run-log';
+import { git } from '../../version/git';
+import type { RunRecord } from './run-log';
 
 export interface Bump {
   pluginId: string;

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { readPackageOnce } from '../channel/package-cache';
 import { publishPackage, PublishOptions, PublishOutcome } from '../channel/publish';
-import { packageFileName } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 import type { ChannelBackend } from '../repository/backend';
-import { checkVersion } from '../version/provd-version';
-import { type Model, modelVersion, pluginInfoPath } from './model';
-import { PLUGIN_INFO } from './plugin-info';
-import { profiled } from '../utils/profile';
+import { checkVersion } from '../format/provd-version';
+import { type Model, modelVersion, pluginInfoPath } from '../build/model';
+import { PLUGIN_INFO } from '../format/plugin-info';
+import { profiled } from '../runtime/profile';
 
 /**
  * Publish a model's built package (<distDir>/packages/<id>-<version>.tar.bz2; `distDir` relative

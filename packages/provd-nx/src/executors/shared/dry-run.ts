@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { provdEnv } from './env';
+import { provdEnv } from '../../runtime/env';
 
 /** The scratch folder the preTasksExecution hook names for a dry run (it exists once a build made it). */
 export function dryRunDistFor(runId: string): string {

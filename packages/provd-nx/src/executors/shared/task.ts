@@ -1,6 +1,6 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { runPool } from './pool';
-import { profiled, recordPhase } from './profile';
+import { runPool } from '../../runtime/pool';
+import { profiled, recordPhase } from '../../runtime/profile';
 
 /** Where a task writes its lines: the terminal for a single task, the task's own output in a batch. */
 export interface TaskOutput {

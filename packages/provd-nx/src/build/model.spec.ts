@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextVersion } from './version';
-import { modelInputPaths } from '../model/model';
+import { nextVersion } from '../version/version';
+import { modelInputPaths } from './model';
 
 describe('version rules', () => {
   it('bumps patch, minor, major, or sets an exact version', () => {

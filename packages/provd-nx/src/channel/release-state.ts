@@ -12,12 +12,13 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { indexEntry, readIndex } from '../channel/plugins-db';
-import { compareVersions } from './provd-version';
-import { withTempDir } from '../repository/temp-dir';
+import { indexEntry } from '../format/plugins-db';
+import { readIndex } from './read-index';
+import { compareVersions } from '../format/provd-version';
+import { withTempDir } from '../fs/temp-dir';
 import { buffer } from 'node:stream/consumers';
 import { scanPackage, sha1File } from '../package/read';
-import { PLUGIN_INFO, withVersion } from '../model/plugin-info';
+import { PLUGIN_INFO, withVersion } from '../format/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
 
 export type ReleaseState =

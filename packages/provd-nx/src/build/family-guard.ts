@@ -4,7 +4,7 @@
  */
 import { existsSync, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { isWithin } from '../recipe/family';
+import { isWithin } from '../fs/within';
 import { BuildError } from './build-error';
 
 /** Refuses a source leading out of the family; `follows`: the copy reads through it (a 'dir/' source, a folder the recipe reads). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { tempSiblingName } from '../fs/temp-name';
+import { tempSiblingName } from './temp-name';
 
 /** Run `fn` with a fresh temporary folder, removed afterwards whatever happens. */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {

@@ -1,16 +1,16 @@
 import { existsSync, lstatSync, promises as fsp, readFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
-import { PLUGIN_INFO } from './plugin-info';
+import { PLUGIN_INFO } from '../format/plugin-info';
 import { buildTargetWithPython } from '../recipe/recipe';
 import { BuildError } from './build-error';
 import { NotReplayable, replayableHere, replaySteps } from './native-replay';
 import { familyGuard, refuseLinksLeavingFamily } from './family-guard';
 import { makeStdDirs } from './std-dirs';
 import { Model, modelVersion, pluginInfoPath } from './model';
-import { packageFileName, packageFileVersion } from '../package/naming';
+import { packageFileName, packageFileVersion } from '../format/package-name';
 import { createPackage } from '../package/create';
 import { writeStamp } from './plugin-folder';
-import { profiled } from '../utils/profile';
+import { profiled } from '../runtime/profile';
 
 export { BuildError } from './build-error';
 export { STD_DIRS } from './std-dirs';

@@ -12,7 +12,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { scanPackage, sha1File } from '../package/read';
-import { runPool } from '../utils/pool';
+import { runPool } from '../runtime/pool';
 
 export function stampFile(pluginsDir: string, pluginId: string): string {
   return join(pluginsDir, `.${pluginId}.built-from`);

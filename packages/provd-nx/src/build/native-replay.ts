@@ -9,7 +9,8 @@
 import { promises as fsp, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { runRsyncCopy } from '../rsync/receiver';
-import { isWithin, NativeStep, SedStep } from '../recipe/family';
+import { NativeStep, SedStep } from '../recipe/family';
+import { isWithin } from '../fs/within';
 import { nativeSedEnvironment } from '../sed/environment';
 import { substitute } from '../sed/substitute';
 import { BuildError } from './build-error';

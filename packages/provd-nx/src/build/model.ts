@@ -1,6 +1,6 @@
 import { join, posix } from 'node:path';
 import { BUILD_FILE, FamilyRecipe, ModelRecipe } from '../recipe/family';
-import { PLUGIN_INFO, readPluginInfo } from './plugin-info';
+import { PLUGIN_INFO, readPluginInfo } from '../format/plugin-info';
 
 /** A model: its recipe, where its family lives, and what the inference learned about it. */
 export interface Model extends ModelRecipe {
