@@ -49,7 +49,7 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
         ...broken.map((family) => [posix.join(family.root, BUILD_FILE), brokenFamilyNodes(family)] as const),
       ];
       // channel-wide targets ride on the first family's result
-      results[0][1].projects![options.pluginsDir] = repositoryProject(options);
+      results[0][1].projects![options.pluginsDir] = repositoryProject(options, context.workspaceRoot);
       return withUnhashedInputs(results, context.workspaceRoot, options.pluginsDir);
     } finally {
       cache.writeToDisk();
