@@ -27,6 +27,8 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     reporters: ['default'],
+    // e2e specs spawn the nx CLI and python; two workers match the 2-core machines
+    maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
       {
@@ -37,8 +39,6 @@ export default defineConfig({
           exclude: UNIT,
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          // e2e specs spawn the nx CLI and python; two workers match the 2-core machines
-          maxWorkers: 2,
         },
       },
     ],

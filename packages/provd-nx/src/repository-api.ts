@@ -20,6 +20,7 @@ export { readIndex } from './channel/read-index';
 export { packageProblems } from './package/checks';
 export { createPackage } from './package/create';
 export { sha1File } from './package/read';
+export { makeTempDir, withTempDir } from './fs/temp-dir';
 export { LOCK_FILE } from './repository/lock';
 export { LocalChannel } from './repository/local';
 export { openRepository } from './repository/open';

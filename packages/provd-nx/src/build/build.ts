@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, promises as fsp, readFileSync } from 'node:fs';
-import { join, posix, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { PLUGIN_INFO } from '../format/plugin-info';
 import { buildTargetWithPython } from '../recipe/recipe';
 import { BuildError } from './build-error';
@@ -7,7 +7,8 @@ import { NotReplayable, replayableHere, replaySteps } from './native-replay';
 import { familyGuard, refuseLinksLeavingFamily } from './family-guard';
 import { makeStdDirs } from './std-dirs';
 import { Model, modelVersion, pluginInfoPath } from './model';
-import { packageFileName, packageFileVersion } from '../format/package-name';
+import { packagePath, packageFileVersion } from '../format/package-name';
+import { isJsonObject, parseJson, type JsonValue } from '../format/python-json';
 import { createPackage } from '../package/create';
 import { writeStamp } from './plugin-folder';
 import { profiled } from '../runtime/profile';
@@ -43,15 +44,17 @@ export async function buildModel(
   const infoFile = pluginInfoPath(model);
   const version = modelVersion(workspaceRoot, model);
 
-  const pluginsDir = resolve(workspaceRoot, distDir, 'plugins');
-  const packagesDir = resolve(workspaceRoot, distDir, 'packages');
+  const dist = resolve(workspaceRoot, distDir);
+  const pluginsDir = join(dist, 'plugins');
+  const packageFile = packagePath(dist, model.pluginId, version);
+  const packagesDir = dirname(packageFile);
   await fsp.mkdir(pluginsDir, { recursive: true });
   await fsp.mkdir(packagesDir, { recursive: true });
   const finalDir = join(pluginsDir, model.pluginId);
   // Built beside its final place, then renamed: a failed build leaves nothing behind.
   const work = await fsp.mkdtemp(join(pluginsDir, `.${model.pluginId}.`));
   const out = join(work, model.pluginId);
-  const fileName = packageFileName(model.pluginId, version);
+  const fileName = basename(packageFile);
   let pkg: Awaited<ReturnType<typeof createPackage>>;
   // steps a native replay cannot stand for here (NotReplayable) run the recipe under python3 instead
   let native = model.replay === 'native' && replayableHere(model.steps);
@@ -90,7 +93,7 @@ export async function buildModel(
     // packaged before it replaces the last build: a refused tree leaves nothing behind in dist
     try {
       pkg = await profiled('build: package (tar | bzip2 -9)', () =>
-        createPackage(out, model.pluginId, join(packagesDir, fileName), (rel) => sourceOf(rel, model, familyDir))
+        createPackage(out, model.pluginId, packageFile, (rel) => sourceOf(rel, model, familyDir))
       );
     } catch (e) {
       throw new BuildError(`${where}: ${(e as Error).message}`);
@@ -120,13 +123,13 @@ export async function buildModel(
  * verify check the rest.
  */
 function checkBuiltVersion(file: string, version: string, where: string, infoFile: string): void {
-  let data: unknown;
+  let data: JsonValue;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = parseJson(readFileSync(file, 'utf8'), file);
   } catch (e) {
     throw new BuildError(`${where}: the built plugin's plugin-info is not JSON (${(e as Error).message}); it must be ${infoFile} or hold its version`);
   }
-  const built = data && typeof data === 'object' && !Array.isArray(data) ? (data as { version?: unknown }).version : undefined;
+  const built = isJsonObject(data) ? data.version : undefined;
   if (built !== version) {
     throw new BuildError(`${where}: the built plugin's plugin-info has version ${JSON.stringify(built)}, ${infoFile} has ${JSON.stringify(version)}`);
   }

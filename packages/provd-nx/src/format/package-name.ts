@@ -1,17 +1,20 @@
 /** Package file names: `<plugin-id>-<version>.tar.bz2`. */
+import { join } from 'node:path';
 import { checkPluginId } from './plugin-id';
 import { isVersion } from './provd-version';
+import { checkPathComponent } from './path-component';
 
-export function checkPathComponent(what: string, value: string): void {
-  if (!value || value === '.' || value === '..' || value.includes('/') || value.includes('\0')) {
-    throw new Error(`invalid ${what} for a package: ${JSON.stringify(value)}`);
-  }
-}
+
 
 export function packageFileName(pluginId: string, version: string): string {
   checkPluginId(pluginId);
-  checkPathComponent('version', version);
+  checkPathComponent('package version', version);
   return `${pluginId}-${version}.tar.bz2`;
+}
+
+/** Where a build puts a model's package: `<dist>/packages/<id>-<version>.tar.bz2` (`dist` absolute or not, as given). */
+export function packagePath(dist: string, pluginId: string, version: string): string {
+  return join(dist, 'packages', packageFileName(pluginId, version));
 }
 
 /** The version a package file name carries for `pluginId`, or null if it is not one of its packages. */

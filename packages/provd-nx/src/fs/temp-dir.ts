@@ -5,9 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tempSiblingName } from './temp-name';
 
+/** A fresh folder under the system's temporary folder (the caller removes it; withTempDir does so itself). */
+export function makeTempDir(prefix: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
 /** Run `fn` with a fresh temporary folder, removed afterwards whatever happens. */
 export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await makeTempDir(prefix);
   try {
     return await fn(dir);
   } finally {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { posix, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { readPackageOnce } from '../channel/package-cache';
 import { publishPackage, PublishOptions, PublishOutcome } from '../channel/publish';
-import { packageFileName } from '../format/package-name';
+import { packagePath } from '../format/package-name';
 import type { ChannelBackend } from '../repository/backend';
 import { checkVersion } from '../format/provd-version';
 import { type Model, modelVersion, pluginInfoPath } from '../build/model';
@@ -24,7 +24,7 @@ export async function publishModel(
   const version = modelVersion(workspaceRoot, model);
   // publishing orders versions (downgrade checks): refuse one we cannot order
   checkVersion(version, pluginInfoPath(model));
-  const shown = posix.join(distDir, 'packages', packageFileName(model.pluginId, version));
+  const shown = packagePath(distDir, model.pluginId, version);
   const packageFile = resolve(workspaceRoot, shown);
   if (!existsSync(packageFile)) throw new Error(`${shown} does not exist: build ${model.pluginId} first`);
   // parsed once: publishPackage checks the same package again from the cache

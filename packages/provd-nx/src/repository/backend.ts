@@ -9,6 +9,8 @@
  * Backends move whole files by name and know nothing about the index: the
  * publishing rules live in channel/publish.ts.
  */
+import { checkPathComponent } from '../format/path-component';
+
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
 
@@ -81,17 +83,9 @@ export interface Repository {
   channel(name: ChannelName): ChannelBackend;
 }
 
-/** A channel file name: one path component, no tricks. */
-export function checkName(name: string): string {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new Error(`invalid channel file name ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
 /** rsync expands wildcards in remote source paths and reads a leading '-' as an option. */
 export function checkRemoteName(name: string): string {
-  checkName(name);
+  checkPathComponent('channel file name', name);
   if (!/^[A-Za-z0-9._+~-]+$/.test(name) || name.startsWith('-')) {
     throw new Error(`channel file name ${JSON.stringify(name)} is not safe to pass to rsync`);
   }

@@ -1,3 +1,5 @@
+import { PLUGIN_NAME } from './names';
+
 /** Options of the @provd/nx plugin entry in nx.json. */
 export interface ProvdPluginOptions {
   /** folder holding the plugin families, relative to the workspace root */
@@ -27,4 +29,13 @@ export function normalizeOptions(options: ProvdPluginOptions | undefined): Norma
 
 function trimSlashes(p: string): string {
   return p.replace(/^\.\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * Our entry's options among nx.json's plugins, defaults filled in: the one reader for
+ * executors (context.nxJsonConfiguration), generators and nx release (readNxJson(tree)).
+ */
+export function pluginOptionsOf(nxJson: { plugins?: readonly unknown[] } | null | undefined): NormalizedOptions {
+  const entry = (nxJson?.plugins ?? []).find((p) => (typeof p === 'string' ? p : (p as { plugin?: unknown })?.plugin) === PLUGIN_NAME);
+  return normalizeOptions(typeof entry === 'object' && entry ? ((entry as { options?: ProvdPluginOptions }).options ?? undefined) : undefined);
 }

@@ -1,6 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { publishModel } from '../../release/publish-model';
 import { modelVersion } from '../../build/model';
 import { readIndex } from '../../channel/read-index';
@@ -12,7 +11,7 @@ import { releaseScope } from '../shared/release-scope';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../shared/context';
 import { plannedVersion, recordRun } from '../shared/run-log';
 import { namedDryRunDist } from '../shared/dry-run';
-import { packageFileName } from '../../format/package-name';
+import { packagePath } from '../../format/package-name';
 import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { PublishExecutorSchema } from './schema';
 
@@ -31,7 +30,7 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     const repository = repositoryOf(options.repository, context, { create: options.createRepository });
     // a dry run publishes (on paper) what its build task built into the run's scratch folder
     const scratch = dryRun ? namedDryRunDist() : undefined;
-    const fromScratch = scratch && existsSync(join(scratch, 'packages', packageFileName(model.pluginId, modelVersion(context.root, model))));
+    const fromScratch = scratch && existsSync(packagePath(scratch, model.pluginId, modelVersion(context.root, model)));
     const outcome = await publishModel(context.root, model, fromScratch ? scratch : pluginOptions(context).distDir, repository.channel(channelName), {
       archive: repository.channel('archive'),
       dryRun,

@@ -1,12 +1,13 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { promises as fsp } from 'node:fs';
 import { posix } from 'node:path';
-import { NormalizedOptions, normalizeOptions, ProvdPluginOptions } from '../../runtime/options';
+import { NormalizedOptions, pluginOptionsOf } from '../../runtime/options';
 import { PLUGIN_NAME } from '../../runtime/names';
 import { openRepository, repositoryLocation } from '../../repository/open';
 import { Repository } from '../../repository/backend';
 import { Model, ProvdMetadata } from '../../build/model';
 import { provdEnv } from '../../runtime/env';
+import { versionBase as baseRule } from '../../version/decide';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
 export function modelOf(context: ExecutorContext): Model {
@@ -87,15 +88,12 @@ function batchOf(context: ExecutorContext): Batch {
 
 /** The plugin's options as registered in nx.json. */
 export function pluginOptions(context: ExecutorContext): NormalizedOptions {
-  const entry = (context.nxJsonConfiguration.plugins ?? []).find(
-    (p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME
-  );
-  return normalizeOptions(typeof entry === 'object' ? (entry.options as ProvdPluginOptions) : undefined);
+  return pluginOptionsOf(context.nxJsonConfiguration);
 }
 
 /** The git base versions are measured from: option, then nx affected's --base (captured by our hook), NX_BASE, nx.json. */
 export function versionBase(option: string | undefined, context: ExecutorContext): string {
-  return option || provdEnv('base') || process.env.NX_BASE || context.nxJsonConfiguration.defaultBase || 'main';
+  return baseRule(option, context.nxJsonConfiguration.defaultBase);
 }
 
 /** `nx affected ... --dry-run` forwards the flag to executors; NX_DRY_RUN=true counts too. */

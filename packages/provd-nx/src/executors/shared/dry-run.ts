@@ -3,7 +3,7 @@
  * stamps) and the digests it computes go to a scratch folder of the run instead, where the
  * version and publish tasks of the same run find them, and which the end-of-run hook removes.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { withTempDir } from '../../fs/temp-dir';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { provdEnv } from '../../runtime/env';
@@ -26,10 +26,5 @@ export async function withBuildDist<T>(root: string, distDir: string, dryRun: bo
   if (!dryRun) return fn(resolve(root, distDir));
   const named = namedDryRunDist();
   if (named) return fn(named);
-  const dir = await mkdtemp(join(tmpdir(), 'provd-dry-run-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return withTempDir('provd-dry-run-', fn);
 }
