@@ -161,7 +161,7 @@ describe('promote between local channels', () => {
     expect((await index(r.channel('stable')))['acme-pro-1.0']).toEqual(proBefore);
 
     // rolling back needs the archived version and one model
-    await expect(promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true }))).rejects.toThrow(/--models <id> and --version <v>/);
+    await expect(promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true }))).rejects.toThrow(/--models <id> and --version=<v>/);
     const back = await promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true, only: ['acme-1.0'], version: '1.0.0' }));
     expect(back.ok).toBe(true);
     expect(back.rows.map((x) => [x.model, x.toVersion, x.fromVersion, x.action])).toEqual([['acme-1.0', '1.0.1', '1.0.0', 'promoted']]);

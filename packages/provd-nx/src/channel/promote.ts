@@ -77,7 +77,7 @@ export interface PromoteResult {
 /** The models this request covers, refusing ids that are not models of the family. */
 function selectModels(req: PromoteRequest): string[] {
   if (!req.only || req.only.length === 0) {
-    if (req.fromArchive) throw new Error(`--from ${req.fromName} restores one model: give --models <id> and --version <v>`);
+    if (req.fromArchive) throw new Error(`--from ${req.fromName} restores one model: give --models <id> and --version=<v>`);
     return [...req.models].sort();
   }
   const unknown = req.only.filter((id) => !req.models.includes(id));
@@ -95,7 +95,7 @@ const versionOf = (index: ChannelIndex, id: string): string | undefined => {
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const log = req.log ?? (() => undefined);
   const ids = selectModels(req);
-  if (req.fromArchive && !req.version) throw new Error(`--from ${req.fromName} needs --version <v> (the archived version to restore)`);
+  if (req.fromArchive && !req.version) throw new Error(`--from ${req.fromName} needs --version=<v> (the archived version to restore; with "=": nx takes a bare --version for its own and prints its version)`);
   const toIndex = await readIndex(req.to);
   const fromIndex = req.fromArchive ? new Map() : await readIndex(req.from);
   const publishOpts: PublishOptions = {

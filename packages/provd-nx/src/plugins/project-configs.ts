@@ -42,7 +42,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
 }
 
 function promoteTarget(project: string, what: string): TargetConfiguration {
-  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
+  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version=<v>`);
 }
 
 function statusTarget(project: string, what: string): TargetConfiguration {
