@@ -1,8 +1,4 @@
-export interface ServeExecutorSchema {
-  root: string;
-  port?: number;
-  host?: string;
-  prefix?: string[];
-  tokens?: string;
-  bodyLimit?: number;
-}
+import type { ServeOptions } from '../../serve';
+
+/** schema.json's options: those of `provd-repo serve` (root relative to the workspace). */
+export type ServeExecutorSchema = ServeOptions;
