@@ -7,7 +7,12 @@ import { defineConfig } from 'vitest/config';
  * `npm test` runs both; `npm run test:unit` the first. A new spec lands in e2e unless listed here.
  */
 const UNIT = [
-  'packages/provd-nx/src/format/**/*.spec.ts',
+  'packages/provd-nx/src/format/plugin-info.spec.ts',
+  'packages/provd-nx/src/format/provd-version.spec.ts',
+  'packages/provd-nx/src/format/package-name.spec.ts',
+  'packages/provd-nx/src/package/tree.spec.ts',
+  'packages/provd-nx/src/repository/open.spec.ts',
+  'packages/provd-nx/src/rsync/argv.spec.ts',
   'packages/provd-nx/src/build/model.spec.ts',
   'packages/provd-nx/src/executors/fail/executor.spec.ts',
   'packages/provd-nx/src/executors/shared/run-log.spec.ts',
