@@ -120,7 +120,9 @@ describe('@provd/nx installed from a registry into an existing collection', () =
 
   it('npm i -D @provd/repo: nx run provd-repository:serve serves the channels, and provd installs from the served URL', async () => {
     // without the server package the target says what to install
-    expect(() => nx('run', 'provd-repository:serve')).toThrow(/npm install -D @provd\/repo/);
+    const missing = spawnSync('npx', ['--no-install', 'nx', 'run', 'provd-repository:serve'], { cwd: dir, encoding: 'utf8', env: registry.env({ ...NX_ENV }), timeout: COMMAND_TIMEOUT });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stdout + missing.stderr).toMatch(/provd-repository:serve runs the provd repository server from @provd\/repo, which is not installed here: npm install -D @provd\/repo/);
     sh('npm', ['install', '-D', '@provd/repo']);
     const project = JSON.parse(nx('show', 'project', 'provd-repository', '--json').match(/\{[\s\S]*\}/)![0]);
     expect(project.targets.serve).toMatchObject({ executor: '@provd/repo:serve', options: { root: 'dist/repository' }, continuous: true });

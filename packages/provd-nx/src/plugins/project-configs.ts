@@ -64,10 +64,10 @@ function channelTarget(project: string, executor: string, description: string): 
  * The server is @provd/repo's (its `serve` executor): @provd/nx does not depend on it. Where it is
  * not installed, the target says how to get it instead of Nx's "unable to resolve".
  */
-function serveExecutor(repository: string, workspaceRoot: string): Pick<TargetConfiguration, 'executor' | 'options'> {
+function serveExecutor(repository: string, workspaceRoot: string): Pick<TargetConfiguration, 'executor' | 'options' | 'continuous'> {
   try {
     require.resolve(`${REPO_PACKAGE}/package.json`, { paths: [workspaceRoot] });
-    return { executor: `${REPO_PACKAGE}:serve`, options: { root: repository } };
+    return { executor: `${REPO_PACKAGE}:serve`, options: { root: repository }, continuous: true };
   } catch {
     return {
       executor: `${PLUGIN_NAME}:fail`,
@@ -116,8 +116,8 @@ export function repositoryProject(options: NormalizedOptions, workspaceRoot: str
       // a local repository folder can be served to provd (and published to) by provd-repo
       ...(locationKind(options.repository) === 'local' && {
         serve: {
+          // continuous only when it serves: a failing continuous task would not fail `nx run`
           ...serveExecutor(options.repository, workspaceRoot),
-          continuous: true,
           cache: false,
           inputs: [],
           metadata: {
