@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { profileTotals } from '../packages/provd-nx/src/utils/profile';
+import { profileTotals } from '../packages/provd-nx/src/runtime/profile';
 import { createWorkspace, TestWorkspace } from '../packages/provd-nx/test/workspace';
 import { benchCollection } from './bench-collection';
 import { machine, measure, Measure, nxArgs, table } from './bench-lib';

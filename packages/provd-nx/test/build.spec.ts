@@ -98,9 +98,18 @@ describe('build the sample collection', () => {
   });
 
   it('Python tarfile and GNU tar read the packages', () => {
-    for (const file of Object.values(packagesOf(ws))) {
-      execFileSync('python3', ['-c', 'import sys,tarfile; t=tarfile.open(sys.argv[1]); assert t.getnames()', file]);
-      execFileSync('tar', ['tjf', file]);
+    const packages = packagesOf(ws);
+    // one package per model of the sample collection: an empty dist/packages is a failure
+    expect(Object.keys(packages)).toHaveLength(11);
+    for (const [name, file] of Object.entries(packages)) {
+      const list = (argv: string[]) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' }).split('\n').filter(Boolean);
+      const python = list(['python3', '-c', 'import sys,tarfile; print("\\n".join(tarfile.open(sys.argv[1]).getnames()))', file]);
+      const gnu = list(['tar', '--quoting-style=literal', '-tjf', file]).map((n) => n.replace(/\/$/, ''));
+      // one top folder named after the id, holding at least plugin-info and entry.py; both readers see the same members
+      const id = name.slice(0, name.lastIndexOf('-'));
+      expect(python).toEqual(expect.arrayContaining([id, `${id}/plugin-info`, `${id}/entry.py`]));
+      expect(python.every((n) => n === id || n.startsWith(`${id}/`))).toBe(true);
+      expect([...gnu].sort()).toEqual([...python].sort());
     }
   });
 

@@ -6,8 +6,10 @@
  *
  * The package is the built one (dist), installed from a local verdaccio:
  * nothing of this repository's source or node_modules is visible there.
+ * @provd/repo comes the same way: `nx run provd-repository:serve` serves the
+ * collection's channels, and the real provd installs from the served URL.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,10 +39,13 @@ describe('@provd/nx installed from a registry into an existing collection', () =
   const nx = (...args: string[]) => sh('npx', ['--no-install', 'nx', ...args]);
 
   beforeAll(async () => {
+    // the packages as published, built by their own targets (@provd/repo's build depends on @provd/nx's)
+    const repoPackage = buildPublishedPackage(COMMAND_TIMEOUT, '@provd/repo');
     const published = buildPublishedPackage(COMMAND_TIMEOUT);
     registry = await startLocalRegistry();
     dir = mkdtempSync(join(tmpdir(), 'provd-collection-'));
     sh('npm', ['publish', published]);
+    sh('npm', ['publish', repoPackage]);
 
     // a collection as maintainers have it today
     for (const family of SAMPLE_FAMILIES) {
@@ -107,4 +112,50 @@ describe('@provd/nx installed from a registry into an existing collection', () =
     const release = nx('release', 'version', 'minor', '--projects=xivo-acme-1.1.0', '--dry-run');
     expect(release).toContain('New version 0.2.0 written to plugins/xivo-acme/1.1.0/plugin-info');
   }, 2 * COMMAND_TIMEOUT);
+
+  it('npm i -D @provd/repo: nx run provd-repository:serve serves the channels, and provd installs from the served URL', async () => {
+    // without the server package the target says what to install
+    const missing = spawnSync('npx', ['--no-install', 'nx', 'run', 'provd-repository:serve'], { cwd: dir, encoding: 'utf8', env: registry.env({ ...NX_ENV }), timeout: COMMAND_TIMEOUT });
+    expect(missing.status).not.toBe(0);
+    expect(missing.stdout + missing.stderr).toMatch(/provd-repository:serve runs the provd repository server from @provd\/repo, which is not installed here: npm install -D @provd\/repo/);
+    sh('npm', ['install', '-D', '@provd/repo']);
+    const project = JSON.parse(nx('show', 'project', 'provd-repository', '--json').match(/\{[\s\S]*\}/)![0]);
+    expect(project.targets.serve).toMatchObject({ executor: '@provd/repo:serve', options: { root: 'dist/repository' }, continuous: true });
+
+    const server = spawn('npx', ['--no-install', 'nx', 'run', 'provd-repository:serve', '--port=0', '--outputStyle=stream'], {
+      cwd: dir,
+      env: registry.env({ ...NX_ENV }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: nx, the task and the server stop together
+    });
+    let output = '';
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no server after ${COMMAND_TIMEOUT} ms:\n${output}`)), COMMAND_TIMEOUT);
+        const read = (d: Buffer) => {
+          output += d;
+          const m = /serving \S+ at (http:\/\/127\.0\.0\.1:\d+\/plugins\/2)\/<channel>\//.exec(output);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        };
+        server.stdout!.on('data', read);
+        server.stderr!.on('data', read);
+        server.on('exit', (code) => reject(new Error(`nx run provd-repository:serve exited ${code}:\n${output}`)));
+      });
+      const published = Object.keys(JSON.parse(readFileSync(join(dir, 'dist', 'repository', 'testing', 'plugins.db'), 'utf8')));
+      expect(published.length).toBeGreaterThanOrEqual(SAMPLE_PLUGINS);
+      const consumer = await runProvdConsumer(`${base}/testing/`, [], COMMAND_TIMEOUT);
+      expect(consumer.lastLine, consumer.stdout + consumer.stderr).toBe(`provd-consumer: ${published.length} plugins installed, 0 failed`);
+      expect(consumer.code).toBe(0);
+      // the server saw provd's requests: the index and the packages came over HTTP
+      expect(output).toMatch(/plugins\.db/);
+    } finally {
+      if (server.exitCode === null) {
+        process.kill(-server.pid!, 'SIGTERM');
+        await new Promise((r) => server.once('exit', r));
+      }
+    }
+  }, 3 * COMMAND_TIMEOUT);
 });

@@ -20,10 +20,10 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BuildError, buildModel } from '../src/model/build';
-import { familyModel, Model, pluginInfoPath } from '../src/model/model';
-import { unpackPluginFolder } from '../src/model/plugin-folder';
-import { PluginInfoError, readPluginInfo } from '../src/model/plugin-info';
+import { BuildError, buildModel } from '../src/build/build';
+import { familyModel, Model, pluginInfoPath } from '../src/build/model';
+import { unpackPluginFolder } from '../src/build/plugin-folder';
+import { PluginInfoError, readPluginInfo } from '../src/format/plugin-info';
 import { packageProblems } from '../src/package/checks';
 import { readPackage } from '../src/package/read';
 import { normalizeMode } from '../src/package/tree';

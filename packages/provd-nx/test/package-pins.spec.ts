@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, useTempDir } from './temp';
 import { recordFamilies } from '../src/recipe/recipe';
 import { analyzeFamily } from '../src/recipe/family';
-import { buildModel } from '../src/model/build';
-import { familyModel } from '../src/model/model';
+import { buildModel } from '../src/build/build';
+import { familyModel } from '../src/build/model';
 
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {

@@ -8,11 +8,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../src/model/build';
-import { familyModel } from '../src/model/model';
+import { buildModel } from '../src/build/build';
+import { familyModel } from '../src/build/model';
 import { analyzeFamily, FamilyRecipe } from '../src/recipe/family';
-import { packageFileName } from '../src/package/naming';
-import { readPluginInfo } from '../src/model/plugin-info';
+import { packageFileName } from '../src/format/package-name';
+import { readPluginInfo } from '../src/format/plugin-info';
 import { recordFamilies } from '../src/recipe/recipe';
 import { packageSnapshot, PackageSnapshot, referencePackages } from './reference-builder';
 import { createWorkspace, TestWorkspace } from './workspace';

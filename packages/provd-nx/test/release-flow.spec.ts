@@ -24,7 +24,9 @@ const SNOM_COMMON_PY = ['xivo-snom-8.4.35', 'xivo-snom-8.7.3', 'xivo-snom-8.7.5'
 const sha1 = (file: string) => createHash('sha1').update(readFileSync(file)).digest('hex');
 
 /** Every file under `dir` with its SHA-1 (dot files included): "unchanged" means byte for byte. */
+/** Every file under `dir` with its digest and mtime: `dir` must exist and hold files, or a comparison of two trees proves nothing. */
 function tree(dir: string): Record<string, string> {
+  if (!existsSync(dir)) throw new Error(`${dir} does not exist`);
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     if (!existsSync(d)) return;
@@ -35,6 +37,7 @@ function tree(dir: string): Record<string, string> {
     }
   };
   walk(dir);
+  if (Object.keys(out).length === 0) throw new Error(`${dir} holds no file`);
   return out;
 }
 

@@ -9,8 +9,8 @@
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel } from '../src/model/build';
-import { familyModel } from '../src/model/model';
+import { buildModel } from '../src/build/build';
+import { familyModel } from '../src/build/model';
 import { analyzeFamily, FamilyRecipe } from '../src/recipe/family';
 import { recordFamilies } from '../src/recipe/recipe';
 import { useTempDir } from './temp';

@@ -1,7 +1,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { createPackage } from '../src/package/create';
-import { packageFileName } from '../src/package/naming';
+import { packageFileName } from '../src/format/package-name';
 
 /** A package built by a spec from a tiny plugin folder, with the plugin-info it holds. */
 export interface TestPackage {

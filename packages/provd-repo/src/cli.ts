@@ -1,8 +1,7 @@
 /** `provd-repo serve --root <dir> [--port 8667] [--host 127.0.0.1] [--prefix /plugins/2]... [--tokens <file>]` */
-import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { createServer, DEFAULT_BODY_LIMIT } from './server';
-import { loadTokens } from './tokens';
+import { DEFAULT_BODY_LIMIT } from './server';
+import { serve } from './serve';
 
 const USAGE = `usage: provd-repo serve --root <dir> [--port <port>] [--host <addr>] [--prefix /plugins/2]... [--tokens <file>] [--body-limit <bytes>]
   serves every channel folder under --root at <prefix>/<channel>/ (default prefix /plugins/2, host 127.0.0.1, port 8667);
@@ -29,15 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: not a port number`);
     const bodyLimit = values['body-limit'] ? Number(values['body-limit']) : DEFAULT_BODY_LIMIT;
     if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new Error(`--body-limit ${values['body-limit']}: not a byte count`);
-    const tokens = loadTokens(values.tokens, process.env.PROVD_REPO_TOKENS);
-    const prefixes = values.prefix?.length ? values.prefix : ['/plugins/2'];
-    // a fresh workspace has no repository folder yet: serve it empty, publishing fills it
-    await mkdir(values.root, { recursive: true });
-    const app = await createServer({ root: values.root, prefixes, tokens, bodyLimit });
-    const address = await app.listen({ port, host: values.host });
-    const base = address.replace('[::1]', 'localhost');
-    for (const p of prefixes) console.log(`provd-repo: serving ${values.root} at ${base}${p.replace(/\/+$/, '')}/<channel>/ (give provd ${base}${p.replace(/\/+$/, '')}/testing/)`);
-    if (!tokens.length) console.log('provd-repo: no write tokens configured: uploads are refused');
+    const app = await serve({ root: values.root, port, host: values.host, prefix: values.prefix, tokens: values.tokens, bodyLimit }, (l) => console.log(l));
     let closing = false;
     const stop = (signal: string) => {
       if (closing) return;

@@ -1,3 +1,5 @@
+import { pluginIdProblem } from './domain';
+
 /** Names that may appear in a request path: one safe component each, never a dot file. */
 const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const FILE_RE = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,254}$/;
@@ -19,9 +21,11 @@ export function checkPackageName(name: string): string {
   return name;
 }
 
+/** The plugin's own rule (@provd/nx): the server accepts exactly the ids the plugin builds. */
 export function checkPluginId(id: unknown): string {
-  if (typeof id !== 'string' || !FILE_RE.test(id) || id.includes('..')) throw new BadName(`invalid plugin id ${JSON.stringify(id)}`);
-  return id;
+  const problem = pluginIdProblem(id);
+  if (problem) throw new BadName(`invalid plugin id: ${problem}`);
+  return id as string;
 }
 
 /** `/plugins/2/` -> `/plugins/2`; the prefix must be an absolute path of safe segments. */

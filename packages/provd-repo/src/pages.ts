@@ -1,7 +1,6 @@
 /** The HTML pages: channel list, one channel, testing vs stable, one plugin. */
 import { archivedVersions, channelFiles, channelNames, readChannel, type Entry } from './catalog';
-import { compareVersions } from './domain';
-import { familyOf } from './family';
+import { compareVersions, familyOfId } from './domain';
 import { html, Html, page, seg } from './html';
 import { ARCHIVE } from './names';
 
@@ -81,7 +80,7 @@ export async function comparePage(root: string, prefix: string, from: string, to
   const dst = b.entries ?? new Map<string, Entry>();
   const families = new Map<string, string[]>();
   for (const id of new Set([...src.keys(), ...dst.keys()])) {
-    const f = familyOf(id);
+    const f = familyOfId(id);
     if (family && f !== family) continue;
     families.set(f, [...(families.get(f) ?? []), id]);
   }

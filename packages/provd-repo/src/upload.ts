@@ -6,7 +6,6 @@
  */
 import { createWriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +24,7 @@ import {
   readPackageOnce,
   type JsonObject,
   type PublishOutcome,
+  withTempDir,
 } from './domain';
 import { ARCHIVE } from './names';
 
@@ -67,13 +67,8 @@ export async function receiveBody(body: Readable, limit: number, into: string): 
   return size;
 }
 
-export async function withUploadDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-repo-upload-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await fsp.rm(dir, { recursive: true, force: true });
-  }
+export function withUploadDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  return withTempDir('provd-repo-upload-', fn);
 }
 
 const outcomeStatus = (o: PublishOutcome) => (o.status === 'published' ? 201 : o.status === 'refused' ? 409 : 200);

@@ -1,22 +1,23 @@
-import { parseJson, serializeJson } from './python-json';
+import { parseJson, serializeJson } from '../format/python-json';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { collect } from '../../test/child-process';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
 import { snapshotFiles } from '../../test/file-snapshot';
+import { pythonDumps } from '../../test/python-dumps';
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChannel } from './verify';
-import { isJsonObject, JsonObject, JsonNumber } from './python-json';
+import { JsonObject, JsonNumber } from '../format/python-json';
 import { publishPackage, copyEntry } from './publish';
-import { serializeIndex, parseIndex, supersededFiles, INDEX_FILE, indexEntry, REQUIRED_INDEX_KEYS, entryPluginInfo } from './plugins-db';
+import { serializeIndex, parseIndex, INDEX_FILE, indexEntry, REQUIRED_INDEX_KEYS, entryPluginInfo } from '../format/plugins-db';
 import { readPackageOnce } from './package-cache';
 import { openRepository } from '../repository/open';
 import { LocalChannel } from '../repository/local';
 import { sha1File } from '../package/read';
-import { packageFileName, packageFileVersion } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
 import { useRsyncDaemon } from '../../test/rsync-daemon';
 
@@ -86,19 +87,6 @@ const request = (b: Built) => ({ pluginId: b.pluginId, version: b.version, packa
 
 /** Every file under `root` (dot files included) with its SHA-1 and mtime. */
 const snapshot = (root: string) => snapshotFiles(root, { mtime: true });
-
-async function pythonDumps(jsonText: string): Promise<string> {
-  const script = 'import json,sys\nsys.stdout.write(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, separators=(",",":")))';
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-    child.stdin.end(jsonText);
-  });
-}
 
 /** `group`: the publisher leads its own process group, so a kill can take its rsync clients too. */
 function spawnPublisher(repo: string, b: Built, opts: { archive?: boolean; gate?: boolean; group?: boolean } = {}): ChildProcess {
@@ -198,63 +186,6 @@ async function killAndRerun(location: string, folder: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-
-describe('index JSON', () => {
-  const SAMPLE = String.raw`{
-    "xivo-b": {"version": "1.0.0", "description": "B", "description_fr": "Téléphone \u00e9 😀",
-               "capabilities": {"Zeta, z, 1": {"sip.lines": 1}, "alpha, A, 2": {"x": 1e3}},
-               "compat.min_provd": 1.0, "ratio": 0.9, "tiny": 1E-7, "neg": -0.0, "big": 12345678901234567890,
-               "exp": 2.5e+20, "int0": -0, "esc": "q\"b\\s\n\t\u0001\u007f\u2028/", "list": [1.50, true, null, {"b": 1, "a": 2}],
-               "filename": "xivo-b-1.0.0.tar.bz2", "dsize": 123, "sha1sum": "0123456789abcdef0123456789abcdef01234567"},
-    "xivo-a": {"vendor.official": 1, "z": "\uffff", "\ud83d\ude00": "astral key", "é": 1, "Z": 2, "e": 3}
-  }`;
-
-  it('serializes exactly like Python json.dumps(sort_keys=True, separators=(",", ":"))', async () => {
-    const ours = serializeIndex(parseIndex(SAMPLE, 'sample'));
-    expect(ours).toBe(await pythonDumps(SAMPLE));
-    expect(ours).toContain('"compat.min_provd":1.0');
-    expect(ours).toContain('"ratio":0.9');
-    expect(ours).toContain('"x":1000.0');
-    expect(ours).toContain('"description_fr":"T\\u00e9l\\u00e9phone \\u00e9 \\ud83d\\ude00"');
-    expect(/[^\x20-\x7e]/.test(ours)).toBe(false);
-  });
-
-  it('is a fixed point on Python output and on random floats', async () => {
-    const floats = Array.from({ length: 500 }, () => (Math.random() * 10 ** (Math.floor(Math.random() * 50) - 25)).toString());
-    const text = `{"x": {"f": [${floats.join(',')}], "version": "1"}}`;
-    const py = await pythonDumps(text);
-    expect(serializeIndex(parseIndex(text, 't'))).toBe(py);
-    expect(serializeIndex(parseIndex(py, 't'))).toBe(py);
-  });
-
-  it('names the source on bad JSON and on a non-object', () => {
-    expect(() => parseIndex('{"a": 1,}', 'testing/plugins.db')).toThrow(/testing\/plugins\.db: not valid JSON .*line 1/);
-    expect(() => parseIndex('[1, 2]', 'testing/plugins.db')).toThrow(/testing\/plugins\.db: must be a JSON object/);
-    expect(() => parseIndex('{"a": NaN}', 'x')).toThrow(/x: not valid JSON/);
-    expect(() => parseJson('"\\x"', 'x')).toThrow(/invalid escape/);
-  });
-
-  it('keeps __proto__ and other odd keys as data', () => {
-    const text = '{"__proto__": {"version": "1", "constructor": 1}}';
-    const index = parseIndex(text, 't');
-    expect(isJsonObject(index.get('__proto__'))).toBe(true);
-    expect(serializeIndex(index)).toBe('{"__proto__":{"constructor":1,"version":"1"}}');
-  });
-
-  it('attributes package files to the longest matching plugin id', () => {
-    const known = ['xivo-aastra', 'xivo-aastra-3.3.1'];
-    expect(packageFileVersion('xivo-aastra-3.3.1-1.0.0.tar.bz2', 'xivo-aastra', known)).toBeNull();
-    expect(packageFileVersion('xivo-aastra-3.3.1-1.0.0.tar.bz2', 'xivo-aastra-3.3.1', known)).toBe('1.0.0');
-    expect(packageFileVersion('xivo-aastra-2.0.0.tar.bz2', 'xivo-aastra', known)).toBe('2.0.0');
-    const index = parseIndex(
-      '{"xivo-aastra": {"version": "2.0.0", "filename": "xivo-aastra-2.0.0.tar.bz2"}, "xivo-aastra-3.3.1": {"version": "1.0.0", "filename": "xivo-aastra-3.3.1-1.0.0.tar.bz2"}}',
-      't',
-    );
-    const names = ['xivo-aastra-1.0.0.tar.bz2', 'xivo-aastra-2.0.0.tar.bz2', 'xivo-aastra-3.0.0.tar.bz2', 'xivo-aastra-3.3.1-0.9.0.tar.bz2', 'xivo-aastra-3.3.1-1.0.0.tar.bz2'];
-    expect(supersededFiles(names, index, 'xivo-aastra')).toEqual(['xivo-aastra-1.0.0.tar.bz2']);
-    expect(supersededFiles(names, index, 'xivo-aastra-3.3.1')).toEqual(['xivo-aastra-3.3.1-0.9.0.tar.bz2']);
-  });
-});
 
 describe('publishPackage into a local channel', () => {
   const repoDir = () => tmp('repo-publish');

@@ -2,7 +2,7 @@
 import * as fsp from 'node:fs/promises';
 import { sha1File, readPackage } from '../package/read';
 import { PackageContents } from '../package/checks';
-import { PLUGIN_INFO } from '../model/plugin-info';
+import { PLUGIN_INFO } from '../format/plugin-info';
 
 const PARSED_CACHE_SIZE = 32;
 const parsedPackages = new Map<string, PackageContents>();

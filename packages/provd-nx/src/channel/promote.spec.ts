@@ -8,10 +8,11 @@ import { collect } from '../../test/child-process';
 import { useRsyncDaemon } from '../../test/rsync-daemon';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
 import { snapshotFiles } from '../../test/file-snapshot';
-import { INDEX_FILE, indexEntry, parseIndex } from './plugins-db';
+import { INDEX_FILE, indexEntry, parseIndex } from '../format/plugins-db';
 import { publishPackage } from './publish';
 import { verifyChannel } from './verify';
-import { orphanFamily, orphans } from './orphans';
+import { orphans } from './orphans';
+import { familyOfId as orphanFamily } from '../format/family-of-id';
 import { sha1File } from '../package/read';
 import { formatPromoteTable, promote, type PromoteRequest } from './promote';
 import { openRepository } from '../repository/open';
@@ -160,7 +161,7 @@ describe('promote between local channels', () => {
     expect((await index(r.channel('stable')))['acme-pro-1.0']).toEqual(proBefore);
 
     // rolling back needs the archived version and one model
-    await expect(promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true }))).rejects.toThrow(/--models <id> and --version <v>/);
+    await expect(promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true }))).rejects.toThrow(/--models <id> and --version=<v>/);
     const back = await promote(request(r, 'acme', ACME, { from: r.channel('archive'), fromName: 'archive', fromArchive: true, only: ['acme-1.0'], version: '1.0.0' }));
     expect(back.ok).toBe(true);
     expect(back.rows.map((x) => [x.model, x.toVersion, x.fromVersion, x.action])).toEqual([['acme-1.0', '1.0.1', '1.0.0', 'promoted']]);

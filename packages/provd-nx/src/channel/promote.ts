@@ -7,16 +7,17 @@
  * `<id>-<version>.tar.bz2` is read back and its own plugin-info becomes the entry.
  */
 import * as path from 'node:path';
-import { compareVersions } from '../version/provd-version';
+import { compareVersions } from '../format/provd-version';
 import { copyEntry, moveToArchive, publishPackage, type PublishOptions } from './publish';
-import { indexEntry, INDEX_FILE, isReferenced, readIndex, serializeIndex, type ChannelIndex } from './plugins-db';
+import { indexEntry, INDEX_FILE, isReferenced, serializeIndex, type ChannelIndex } from '../format/plugins-db';
+import { readIndex } from './read-index';
 import { readPackageOnce } from './package-cache';
 import { formatProblem, verifyChannel, type ChannelProblem } from './verify';
-import { withTempDir } from '../repository/temp-dir';
-import { packageFileName, packageFileVersion } from '../package/naming';
-import { isVersion } from '../version/provd-version';
+import { withTempDir } from '../fs/temp-dir';
+import { packageFileName, packageFileVersion } from '../format/package-name';
+import { isVersion } from '../format/provd-version';
 import { sha1File } from '../package/read';
-import { PLUGIN_INFO } from '../model/plugin-info';
+import { PLUGIN_INFO } from '../format/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
 
 export type PromoteAction =
@@ -76,7 +77,7 @@ export interface PromoteResult {
 /** The models this request covers, refusing ids that are not models of the family. */
 function selectModels(req: PromoteRequest): string[] {
   if (!req.only || req.only.length === 0) {
-    if (req.fromArchive) throw new Error(`--from ${req.fromName} restores one model: give --models <id> and --version <v>`);
+    if (req.fromArchive) throw new Error(`--from ${req.fromName} restores one model: give --models <id> and --version=<v>`);
     return [...req.models].sort();
   }
   const unknown = req.only.filter((id) => !req.models.includes(id));
@@ -94,7 +95,7 @@ const versionOf = (index: ChannelIndex, id: string): string | undefined => {
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const log = req.log ?? (() => undefined);
   const ids = selectModels(req);
-  if (req.fromArchive && !req.version) throw new Error(`--from ${req.fromName} needs --version <v> (the archived version to restore)`);
+  if (req.fromArchive && !req.version) throw new Error(`--from ${req.fromName} needs --version=<v> (the archived version to restore; with "=": nx takes a bare --version for its own and prints its version)`);
   const toIndex = await readIndex(req.to);
   const fromIndex = req.fromArchive ? new Map() : await readIndex(req.from);
   const publishOpts: PublishOptions = {

@@ -14,16 +14,17 @@
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { JsonObject, isJsonObject, JsonNumber } from './python-json';
-import { ChannelIndex, indexEntry, compareVersions, supersededFiles, isReferenced, readIndex, makeEntry, INDEX_FILE, serializeIndex, PACKAGE_KEYS, entryProblems, entryPluginInfo } from './plugins-db';
+import { JsonObject, isJsonObject, JsonNumber } from '../format/python-json';
+import { ChannelIndex, indexEntry, compareVersions, supersededFiles, isReferenced, makeEntry, INDEX_FILE, serializeIndex, PACKAGE_KEYS, entryProblems, entryPluginInfo } from '../format/plugins-db';
+import { readIndex } from './read-index';
 import { readPackageOnce, fileFacts } from './package-cache';
-import { withTempDir } from '../repository/temp-dir';
-import { ChannelBackend } from '../repository/backend';
+import { withTempDir } from '../fs/temp-dir';
+import { ChannelBackend, PublishOutcome, PublishRequest } from '../repository/backend';
 import { sha1File } from '../package/read';
-import { packageFileName } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 import { PackageContents, packageProblems } from '../package/checks';
-import { PLUGIN_INFO, parsePluginInfo } from '../model/plugin-info';
-import { checkVersion } from '../version/provd-version';
+import { PLUGIN_INFO, parsePluginInfo } from '../format/plugin-info';
+import { checkVersion } from '../format/provd-version';
 
 /** Whether the channel's `name` holds the bytes with this SHA-1, by reading them back. */
 async function remoteState(channel: ChannelBackend, name: string, sha1: string, tmpDir: string): Promise<'absent' | 'same' | 'different'> {
@@ -40,23 +41,7 @@ async function remoteState(channel: ChannelBackend, name: string, sha1: string, 
 class Refusal extends Error {}
 
 
-export interface PublishRequest {
-  pluginId: string;
-  version: string;
-  packageFile: string;
-  pluginInfoText: string;
-}
-
-export type PublishOutcome = {
-  status: 'published' | 'already-published' | 'refused';
-  pluginId: string;
-  version: string;
-  /** The version the channel held before (set when published over it, or refused by it). */
-  previous?: string;
-  message: string;
-  /** Set on a dry run: `status` says what would have happened. */
-  dryRun?: true;
-};
+export type { PublishRequest, PublishOutcome } from '../repository/backend';
 
 export interface PublishOptions {
   /** Where superseded packages go; without it they stay in the channel. */

@@ -4,8 +4,9 @@
  * from the one testing holds under the same version), whether testing differs from
  * stable (ready to promote), and orphans (in a channel, no model declares them any more).
  */
-import { indexEntry, readIndex, type ChannelIndex } from './plugins-db';
-import { needsBump, releaseState } from '../version/release-state';
+import { indexEntry, type ChannelIndex } from '../format/plugins-db';
+import { readIndex } from './read-index';
+import { needsBump, releaseState } from './release-state';
 import type { ChannelBackend } from '../repository/backend';
 
 export interface StatusModel {

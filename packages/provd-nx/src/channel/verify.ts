@@ -2,13 +2,13 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { compareCodePoints, isJsonObject, JsonNumber } from './python-json';
-import { INDEX_FILE, ChannelIndex, parseIndex, entryProblems, entryPluginInfo } from './plugins-db';
+import { compareCodePoints, isJsonObject, JsonNumber } from '../format/python-json';
+import { INDEX_FILE, ChannelIndex, parseIndex, entryProblems, entryPluginInfo } from '../format/plugins-db';
 import { fileFacts, readPackageOnce } from './package-cache';
-import { withTempDir } from '../repository/temp-dir';
+import { withTempDir } from '../fs/temp-dir';
 import { ChannelBackend } from '../repository/backend';
 import { PackageContents, packageProblems } from '../package/checks';
-import { packageFileVersion } from '../package/naming';
+import { packageFileVersion } from '../format/package-name';
 
 export interface ChannelProblem {
   pluginId?: string;

@@ -4,13 +4,13 @@
  * Plain JavaScript, so that Nx does not set up its TypeScript transpiler in
  * each process it starts for a task or a batch: from the sources (this
  * repository, test workspaces) the executors' TypeScript is loaded through
- * utils/compile-cache.js; in the published package the same requires find the
+ * runtime/compile-cache.js; in the published package the same requires find the
  * compiled executor.js files. Each executor loads only when Nx asks for it.
  */
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-if (existsSync(join(__dirname, 'build', 'executor.ts'))) require('../utils/compile-cache').install();
+if (existsSync(join(__dirname, 'build', 'executor.ts'))) require('../runtime/compile-cache').install();
 
 /** export name -> [executor folder, its export] */
 const EXECUTORS = {

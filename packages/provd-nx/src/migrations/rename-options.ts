@@ -1,6 +1,6 @@
 import { getProjects, logger, readNxJson, Tree, updateNxJson, updateProjectConfiguration } from '@nx/devkit';
 import type { TargetConfiguration } from '@nx/devkit';
-import { PLUGIN_NAME } from '../utils/names';
+import { PLUGIN_NAME } from '../runtime/names';
 import { RENAMED_OPTIONS, RenamedOption } from './renamed-options';
 
 /**

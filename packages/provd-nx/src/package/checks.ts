@@ -1,9 +1,9 @@
 /** What a package must hold for provd to install it, checked against its index entry. */
-import { parseJson } from '../channel/python-json';
+import { parseJson } from '../format/python-json';
 import { PackageEntry, resolveSymlinkInTree } from './tree';
 import { PackageMember } from './read';
-import { PLUGIN_INFO } from '../model/plugin-info';
-import { JsonObject, isJsonObject, jsonEqual } from '../channel/python-json';
+import { PLUGIN_INFO } from '../format/plugin-info';
+import { JsonObject, isJsonObject, jsonEqual } from '../format/python-json';
 
 export interface PackageContents {
   members: PackageMember[];

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { listPluginTree } from './tree';
 import { tarStream, readExactly } from './tar';
 import { runBzip2, BZIP2_LEVEL } from './compression';
-import { checkPluginId } from '../model/plugin-id';
+import { checkPluginId } from '../format/plugin-id';
 import { tempSiblingName } from '../fs/temp-name';
 
 export async function createPackage(

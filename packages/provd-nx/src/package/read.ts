@@ -3,22 +3,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { readTarMembers } from './tar-reader';
+import { PackageMember, readTarMembers } from './tar-reader';
 import { runBzip2 } from './compression';
 
-export interface PackageMember {
-  /** As stored, without a directory's trailing slash (as Python's tarfile reports it). */
-  name: string;
-  type: 'file' | 'directory' | 'symlink' | 'other';
-  mode: number;
-  size: number;
-  linkTarget?: string;
-  mtime: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-}
+export type { PackageMember } from './tar-reader';
 
 /** A regular file's bytes, streamed: consume it or leave it (it is then skipped). */
 export type MemberBody = AsyncIterable<Buffer>;

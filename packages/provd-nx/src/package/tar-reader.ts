@@ -9,7 +9,6 @@
  * Streamed: a file's bytes are handed over as they arrive, so memory stays near one chunk
  * whatever the member sizes.
  */
-import type { PackageMember } from './read';
 
 const BLOCK = 512;
 /** pax records and GNU long names are held whole: a bound keeps a hostile header from filling memory. */
@@ -123,6 +122,20 @@ function parsePax(buf: Buffer): Record<string, string> {
 }
 
 const padding = (n: number) => (BLOCK - (n % BLOCK)) % BLOCK;
+
+export interface PackageMember {
+  /** As stored, without a directory's trailing slash (as Python's tarfile reports it). */
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  mode: number;
+  size: number;
+  linkTarget?: string;
+  mtime: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+}
 
 export interface TarMember {
   member: PackageMember;

@@ -7,8 +7,8 @@
 import { CreateNodesResult, logger, ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { basename, posix } from 'node:path';
 import type { FamilyRecipe } from '../recipe/family';
-import { sharedProjectName } from '../model/model';
-import { PLUGIN_NAME } from '../utils/names';
+import { sharedProjectName } from '../build/model';
+import { PLUGIN_NAME } from '../runtime/names';
 import { TECHNOLOGIES } from './project-configs';
 
 /** The targets a model (and a family, fanning out) offers. */

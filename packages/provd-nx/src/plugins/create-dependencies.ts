@@ -1,8 +1,8 @@
 import {
   CreateDependencies, DependencyType, RawProjectGraphDependency
 } from '@nx/devkit';
-import { ProvdPluginOptions } from '../utils/options';
-import { ProvdMetadata, sharedProjectName } from '../model/model';
+import { ProvdPluginOptions } from '../runtime/options';
+import { ProvdMetadata, sharedProjectName } from '../build/model';
 
 /**
  * Each model depends on what its recipe reads: the family (build.py), the

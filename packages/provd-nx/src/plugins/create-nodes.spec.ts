@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../../test/temp';
 import { createDependencies } from './create-dependencies';
 import { createNodes } from './create-nodes';
 import { literalGlob, modelInputs } from './model-inputs';
-import type { Model } from '../model/model';
+import type { Model } from '../build/model';
 
 const BUILD_FILES = ['plugins/xivo-cisco-spa/build.py', 'plugins/xivo-snom/build.py'];
 

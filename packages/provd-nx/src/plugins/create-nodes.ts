@@ -9,12 +9,12 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { repositoryProject, TECHNOLOGIES, familyTargets, modelTargets } from './project-configs';
 import { TARGET_GROUPS, MODEL_TARGET_GROUPS } from './target-help';
-import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../utils/options';
-import { pluginFingerprint } from '../utils/fingerprint';
+import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../runtime/options';
+import { pluginFingerprint } from './fingerprint';
 import { recordFamilies } from '../recipe/recipe';
 import { FamilyRecipe, BUILD_FILE, analyzeFamily } from '../recipe/family';
-import { PluginInfo, readPluginInfo } from '../model/plugin-info';
-import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../model/model';
+import { PluginInfo, readPluginInfo } from '../format/plugin-info';
+import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '../build/model';
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 import { withUnhashedInputs } from './unhashed-inputs';
 import { familyNamedInputs, literalGlob, sharedNamedInputs } from './model-inputs';
@@ -49,7 +49,7 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
         ...broken.map((family) => [posix.join(family.root, BUILD_FILE), brokenFamilyNodes(family)] as const),
       ];
       // channel-wide targets ride on the first family's result
-      results[0][1].projects![options.pluginsDir] = repositoryProject(options);
+      results[0][1].projects![options.pluginsDir] = repositoryProject(options, context.workspaceRoot);
       return withUnhashedInputs(results, context.workspaceRoot, options.pluginsDir);
     } finally {
       cache.writeToDisk();

@@ -15,7 +15,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { posix } from 'node:path';
 import { BUILD_FILE } from '../recipe/family';
-import { Model, modelInputPaths, sharedProjectName } from '../model/model';
+import { Model, modelInputPaths, sharedProjectName } from '../build/model';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 

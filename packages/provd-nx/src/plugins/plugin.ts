@@ -4,4 +4,4 @@ export { REPOSITORY_PROJECT } from './project-configs';
 export { modelInputs } from './model-inputs';
 export { createDependencies } from './create-dependencies';
 export { postTasksExecution, preTasksExecution } from './task-hooks';
-export { PLUGIN_NAME } from '../utils/names';
+export { PLUGIN_NAME } from '../runtime/names';

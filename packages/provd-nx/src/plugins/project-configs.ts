@@ -2,14 +2,14 @@
 import {
   ProjectConfiguration, TargetConfiguration
 } from '@nx/devkit';
-import { PLUGIN_NAME } from '../utils/names';
-import { NormalizedOptions } from '../utils/options';
+import { PLUGIN_NAME } from '../runtime/names';
+import { NormalizedOptions } from '../runtime/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
-import { Model } from '../model/model';
+import { Model } from '../build/model';
 import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
-import { packageFileName } from '../package/naming';
+import { packageFileName } from '../format/package-name';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -42,7 +42,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
 }
 
 function promoteTarget(project: string, what: string): TargetConfiguration {
-  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
+  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version=<v>`);
 }
 
 function statusTarget(project: string, what: string): TargetConfiguration {
@@ -60,7 +60,26 @@ function channelTarget(project: string, executor: string, description: string): 
 }
 
 /** The repository project: channel-wide targets. */
-export function repositoryProject(options: NormalizedOptions): ProjectConfiguration {
+/**
+ * The server is @provd/repo's (its `serve` executor): @provd/nx does not depend on it. Where it is
+ * not installed, the target says how to get it instead of Nx's "unable to resolve".
+ */
+function serveExecutor(repository: string, workspaceRoot: string): Pick<TargetConfiguration, 'executor' | 'options' | 'continuous'> {
+  try {
+    require.resolve(`${REPO_PACKAGE}/package.json`, { paths: [workspaceRoot] });
+    return { executor: `${REPO_PACKAGE}:serve`, options: { root: repository }, continuous: true };
+  } catch {
+    return {
+      executor: `${PLUGIN_NAME}:fail`,
+      options: { message: `${REPOSITORY_PROJECT}:serve runs the provd repository server from ${REPO_PACKAGE}, which is not installed here: npm install -D ${REPO_PACKAGE}` },
+    };
+  }
+}
+
+/** The package of the repository server. */
+export const REPO_PACKAGE = '@provd/repo';
+
+export function repositoryProject(options: NormalizedOptions, workspaceRoot: string): ProjectConfiguration {
   return {
     root: options.pluginsDir,
     name: REPOSITORY_PROJECT,
@@ -97,11 +116,10 @@ export function repositoryProject(options: NormalizedOptions): ProjectConfigurat
       // a local repository folder can be served to provd (and published to) by provd-repo
       ...(locationKind(options.repository) === 'local' && {
         serve: {
-          executor: 'nx:run-commands',
-          continuous: true,
+          // continuous only when it serves: a failing continuous task would not fail `nx run`
+          ...serveExecutor(options.repository, workspaceRoot),
           cache: false,
           inputs: [],
-          options: { command: `provd-repo serve --root "${options.repository}"` },
           metadata: {
             description: 'Serve the repository folder to provd and browsers on 127.0.0.1:8667/plugins/2/<channel>/ (--port, --host, --prefix, --tokens)',
             technologies: TECHNOLOGIES,

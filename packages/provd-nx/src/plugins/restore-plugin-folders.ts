@@ -1,10 +1,10 @@
 import type { PostTasksExecutionContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FinishedBuild, syncPluginFolders } from '../model/plugin-folder';
-import { PLUGIN_INFO, readPluginInfo } from '../model/plugin-info';
-import { packageFileName } from '../package/naming';
-import { normalizeOptions, ProvdPluginOptions } from '../utils/options';
+import { FinishedBuild, syncPluginFolders } from '../build/plugin-folder';
+import { PLUGIN_INFO, readPluginInfo } from '../format/plugin-info';
+import { packagePath } from '../format/package-name';
+import { normalizeOptions, ProvdPluginOptions } from '../runtime/options';
 
 const DONE = new Set(['success', 'local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
@@ -21,7 +21,7 @@ export async function restorePluginFolders(options: ProvdPluginOptions | undefin
     if (!existsSync(infoFile)) continue; // a family's fan-out target
     const pluginId = task.target.project;
     try {
-      const packageFile = join(context.workspaceRoot, distDir, 'packages', packageFileName(pluginId, readPluginInfo(infoFile, infoFile).version));
+      const packageFile = packagePath(join(context.workspaceRoot, distDir), pluginId, readPluginInfo(infoFile, infoFile).version);
       if (existsSync(packageFile)) builds.push({ pluginId, packageFile });
     } catch {
       // a plugin-info that does not parse failed its build already, with the reason

@@ -11,7 +11,7 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   'init-repository': { dryRun: true },
   promote: { dryRun: true },
   status: { json: true },
-  serve: { args: '--port=8667' },
+  serve: { port: 8667 },
 };
 
 /** metadata.help of `project:target`; family targets point at a model's, whose executor does the work. */

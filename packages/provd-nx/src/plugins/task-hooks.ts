@@ -2,12 +2,12 @@ import {
   PostTasksExecution,
   PreTasksExecution
 } from '@nx/devkit';
-import { runLogFile, summaryTable, readRunLog } from '../utils/run-log';
-import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../version/bump-commit';
-import { ProvdPluginOptions } from '../utils/options';
-import { PROVD_ENV, provdEnv } from '../utils/env';
+import { runLogFile, summaryTable, readRunLog } from '../executors/shared/run-log';
+import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../executors/shared/bump-commit';
+import { ProvdPluginOptions } from '../runtime/options';
+import { PROVD_ENV, provdEnv } from '../runtime/env';
 import { restorePluginFolders } from './restore-plugin-folders';
-import { dryRunDistFor } from '../utils/dry-run';
+import { dryRunDistFor } from '../executors/shared/dry-run';
 import { rmSync } from 'node:fs';
 
 /**

@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { modelInputPaths, type Model } from '../model/model';
-import type { ProvdMetadata } from '../model/model';
-import { realpath } from '../model/family-guard';
-import { isWithin } from '../recipe/family';
+import { modelInputPaths, type Model } from '../build/model';
+import type { ProvdMetadata } from '../build/model';
+import { realpath } from '../build/family-guard';
+import { isWithin } from '../fs/within';
 
 /** Files git ignores under `dir` (workspace-relative), or none outside a git work tree. */
 function ignoredFiles(workspaceRoot: string, dir: string): Set<string> {

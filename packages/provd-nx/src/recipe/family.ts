@@ -2,10 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { RecordedCommand, RecordedTarget, RecordedFamily } from './recipe';
 import { RsyncCopy, parseRsyncArgv } from '../rsync/argv';
-import { pluginIdProblem } from '../model/plugin-id';
+import { pluginIdProblem } from '../format/plugin-id';
 import { parseSedArgv } from '../sed/argv';
 import { SedSubstitution } from '../sed/script';
 import { splitShellCommand } from '../sed/shell-command';
+import { isWithin } from '../fs/within';
 
 export const BUILD_FILE = 'build.py';
 
@@ -69,11 +70,6 @@ export function printable(cmd: RecordedCommand, out?: string): string {
 
 function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Whether absolute `path` is `root` or inside it. */
-export function isWithin(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** The first component of a family-relative, '/'-separated path (a backslash is a character of a POSIX name). */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { provdEnv } from '../utils/env';
+import { provdEnv } from '../runtime/env';
 
 /** Where python3 lives: PROVD_PYTHON overrides the PATH lookup. */
 export function pythonCommand(): string {

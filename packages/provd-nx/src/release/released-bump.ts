@@ -6,18 +6,16 @@
  * version plan (`patch` for its id) to its release group, just before Nx processes it.
  * No file is written: Nx deletes only version plan files it read from disk, and only on request.
  */
-import type { ProjectGraphProjectNode, Tree } from '@nx/devkit';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, posix, relative } from 'node:path';
-import { buildModel } from '../model/build';
-import type { Model, ProvdMetadata } from '../model/model';
-import { PLUGIN_NAME } from '../utils/names';
-import { normalizeOptions, type ProvdPluginOptions } from '../utils/options';
-import { parsePluginInfo, PLUGIN_INFO } from '../model/plugin-info';
-import { describeState, digestCacheDir, needsBump, releaseState } from '../version/release-state';
+import { readNxJson, type ProjectGraphProjectNode, type Tree } from '@nx/devkit';
+import { posix, relative } from 'node:path';
+import { withTempDir } from '../fs/temp-dir';
+import { buildModel } from '../build/build';
+import type { Model, ProvdMetadata } from '../build/model';
+import { pluginOptionsOf } from '../runtime/options';
+import { parsePluginInfo, PLUGIN_INFO } from '../format/plugin-info';
+import { digestCacheDir } from '../channel/release-state';
 import { openRepository, repositoryLocation } from '../repository/open';
-import { planVersion } from '../version/version';
+import { decideVersion, gitDecision, versionBase } from '../version/decide';
 
 interface PlannedGroup {
   versionPlans?: unknown;
@@ -48,27 +46,33 @@ export async function planReleasedBump(group: PlannedGroup, node: ProjectGraphPr
 /** Why the model needs a bump, or null. */
 async function bumpReason(model: Model, tree: Tree): Promise<string | null> {
   const root = tree.root;
-  const nxJson = JSON.parse(tree.read('nx.json', 'utf-8') ?? '{}');
-  const entry = (nxJson.plugins ?? []).find((p: unknown) => (typeof p === 'string' ? p : (p as { plugin?: string }).plugin) === PLUGIN_NAME);
-  const options = normalizeOptions(typeof entry === 'object' ? (entry.options as ProvdPluginOptions) : undefined);
+  const nxJson = readNxJson(tree);
+  const options = pluginOptionsOf(nxJson);
   const infoFile = posix.join(model.familyRoot, model.folder, PLUGIN_INFO);
   const version = parsePluginInfo(tree.read(infoFile, 'utf-8') ?? '', infoFile).version;
+  const base = versionBase(undefined, nxJson?.defaultBase);
   // the package of the current sources, built aside (nothing in dist/ moves)
-  const scratch = mkdtempSync(join(tmpdir(), 'provd-release-'));
-  try {
-    const built = await buildModel(root, model, relative(root, scratch), []);
-    const channel = openRepository(repositoryLocation(options.repository), root).channel('testing');
-    // digests are read from dist/'s cache but written aside: `nx release version --dry-run` writes nothing,
-    // and the version hook cannot tell a dry run from a real one
-    const digests = [digestCacheDir(root, relative(root, scratch)), digestCacheDir(root, options.distDir)];
-    const state = await releaseState(channel, model.pluginId, version, built.packageFile, digests);
-    return needsBump(state) ? describeState(state, 'testing') : null;
-  } catch (e) {
-    // offline: the git-base rule, as the version target does
-    const base = process.env.NX_BASE || nxJson.defaultBase || 'main';
-    const plan = planVersion(root, model, base);
-    return plan.state === 'bump' ? `changed since ${base} (testing unreadable: ${(e as Error).message.split('\n')[0]})` : null;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  return withTempDir('provd-release-', async (scratch) => {
+    try {
+      const built = await buildModel(root, model, relative(root, scratch), []);
+      // digests are read from dist/'s cache but written aside: `nx release version --dry-run` writes nothing,
+      // and the version hook cannot tell a dry run from a real one
+      const decision = await decideVersion({
+        root,
+        model,
+        current: version,
+        builtPackage: built.packageFile,
+        channelName: 'testing',
+        channel: () => openRepository(repositoryLocation(options.repository), root).channel('testing'),
+        digests: [digestCacheDir(root, relative(root, scratch)), digestCacheDir(root, options.distDir)],
+        base,
+        bump: 'patch',
+      });
+      return decision.bump ? decision.why : null;
+    } catch (e) {
+      // the current sources do not build here: the git-base rule alone
+      const decision = gitDecision(root, model, base, 'patch', 'not built', (e as Error).message.split('\n')[0]);
+      return decision.bump ? decision.why : null;
+    }
+  });
 }

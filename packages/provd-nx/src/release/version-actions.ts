@@ -12,9 +12,9 @@ import type { ProjectGraph, ProjectGraphDependency, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { VersionActions } from 'nx/release';
 import { openRepository, repositoryLocation } from '../repository/open';
-import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../model/plugin-info';
-import { INDEX_FILE, parseIndex } from '../channel/plugins-db';
-import { isKeywordBump, isVersion, nextVersion } from '../version/provd-version';
+import { PLUGIN_INFO, parsePluginInfo, withVersion } from '../format/plugin-info';
+import { INDEX_FILE, parseIndex } from '../format/plugins-db';
+import { isKeywordBump, isVersion, nextVersion } from '../format/provd-version';
 import { planReleasedBump } from './released-bump';
 
 export default class PluginInfoVersionActions extends VersionActions {

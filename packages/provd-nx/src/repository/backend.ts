@@ -9,7 +9,7 @@
  * Backends move whole files by name and know nothing about the index: the
  * publishing rules live in channel/publish.ts.
  */
-import type { PublishOutcome, PublishRequest } from '../channel/publish';
+import { checkPathComponent } from '../format/path-component';
 
 export type ChannelName = 'testing' | 'stable' | 'archive';
 export const CHANNEL_NAMES: readonly ChannelName[] = ['testing', 'stable', 'archive'];
@@ -59,22 +59,33 @@ export interface ChannelBackend {
   copyHere?(from: ChannelBackend, pluginId: string, opts?: { allowDowngrade?: boolean }): Promise<PublishOutcome>;
 }
 
+/** A package to publish: what channel/publish.ts checks and indexes, and an upload server receives. */
+export interface PublishRequest {
+  pluginId: string;
+  version: string;
+  packageFile: string;
+  pluginInfoText: string;
+}
+
+export type PublishOutcome = {
+  status: 'published' | 'already-published' | 'refused';
+  pluginId: string;
+  version: string;
+  /** The version the channel held before (set when published over it, or refused by it). */
+  previous?: string;
+  message: string;
+  /** Set on a dry run: `status` says what would have happened. */
+  dryRun?: true;
+};
+
 export interface Repository {
   location: string;
   channel(name: ChannelName): ChannelBackend;
 }
 
-/** A channel file name: one path component, no tricks. */
-export function checkName(name: string): string {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    throw new Error(`invalid channel file name ${JSON.stringify(name)}`);
-  }
-  return name;
-}
-
 /** rsync expands wildcards in remote source paths and reads a leading '-' as an option. */
 export function checkRemoteName(name: string): string {
-  checkName(name);
+  checkPathComponent('channel file name', name);
   if (!/^[A-Za-z0-9._+~-]+$/.test(name) || name.startsWith('-')) {
     throw new Error(`channel file name ${JSON.stringify(name)} is not safe to pass to rsync`);
   }

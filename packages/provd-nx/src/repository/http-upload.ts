@@ -8,10 +8,9 @@
  * copyEntry hand the whole operation to, and refuses the file-level writes.
  */
 import { createReadStream } from 'node:fs';
-import type { PublishOutcome, PublishRequest } from '../channel/publish';
-import { packageFileName } from '../package/naming';
-import { PROVD_ENV } from '../utils/env';
-import type { ChannelBackend } from './backend';
+import { packageFileName } from '../format/package-name';
+import { PROVD_ENV } from '../runtime/env';
+import type { ChannelBackend, PublishOutcome, PublishRequest } from './backend';
 import { HttpChannel } from './http';
 import { fetchTimed } from './http-fetch';
 

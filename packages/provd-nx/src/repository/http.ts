@@ -4,9 +4,10 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tempName } from './temp-dir';
+import { tempName } from '../fs/temp-dir';
 import { fetchTimed, type TimedResponse } from './http-fetch';
-import { ChannelBackend, checkName } from './backend';
+import { ChannelBackend } from './backend';
+import { checkPathComponent } from '../format/path-component';
 
 export const HTTP_READ_ONLY = 'HTTP channels are read-only; publish over a folder or rsync';
 
@@ -32,7 +33,7 @@ export class HttpChannel implements ChannelBackend {
   ) {}
 
   private fileUrl(name: string): string {
-    return `${this.url}/${encodeURIComponent(checkName(name))}`;
+    return `${this.url}/${encodeURIComponent(checkPathComponent('channel file name', name))}`;
   }
 
   private async get(name: string): Promise<TimedResponse | null> {

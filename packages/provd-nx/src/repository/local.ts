@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { tempName, TEMP_RE, HOST_TAG, TEMP_MAX_AGE_MS } from './temp-dir';
+import { tempName, TEMP_RE, HOST_TAG, TEMP_MAX_AGE_MS } from '../fs/temp-dir';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, LockInfo, holderIsDeadHere, describeHolder, timeoutError, sleep, backoff, lockContent, pidAlive, parseLockInfo, heartbeat } from './lock';
-import { ChannelBackend, checkName, UploadOptions, LockOptions } from './backend';
+import { ChannelBackend, UploadOptions, LockOptions } from './backend';
+import { checkPathComponent } from '../format/path-component';
 import { RepositoryMissingError, type ChannelOptions } from './backend';
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
@@ -34,7 +35,7 @@ export class LocalChannel implements ChannelBackend {
   }
 
   private file(name: string): string {
-    return path.join(this.dir, checkName(name));
+    return path.join(this.dir, checkPathComponent('channel file name', name));
   }
 
   async readText(name: string): Promise<string | null> {

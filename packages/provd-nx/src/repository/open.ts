@@ -5,7 +5,7 @@ import { LocalChannel } from './local';
 import { splitHttpCredentials, HttpChannel } from './http';
 import { HttpUploadChannel } from './http-upload';
 import { Repository, ChannelName, ChannelBackend, remoteJoin, CHANNEL_NAMES } from './backend';
-import { provdEnv } from '../utils/env';
+import { provdEnv } from '../runtime/env';
 
 export const DEFAULT_REPOSITORY = 'dist/repository';
 

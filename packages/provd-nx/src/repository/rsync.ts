@@ -2,9 +2,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { withTempDir } from './temp-dir';
+import { withTempDir, makeTempDir } from '../fs/temp-dir';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, parseLockInfo, LockInfo, lockContent, sleep, holderIsDeadHere, describeHolder, timeoutError, backoff, heartbeat } from './lock';
 import { ChannelBackend, checkRemoteName, UploadOptions, LockOptions } from './backend';
 import { timeoutSeconds, TIMEOUT_ENV } from './timeouts';
@@ -203,7 +202,7 @@ export class RsyncChannel implements ChannelBackend {
     const token = randomBytes(16).toString('hex');
     const deadline = Date.now() + timeoutMs;
     const where = this.remoteFile(LOCK_FILE);
-    const tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'provd-remote-lock-'));
+    const tmpDir = await makeTempDir('provd-remote-lock-');
     const local = path.join(tmpDir, 'lock');
     const ours = async () => parseLockInfo((await this.readText(LOCK_FILE)) ?? '')?.token === token;
     let lastHolder: Partial<LockInfo> | null = null;

@@ -1,4 +1,4 @@
-import { PROVD_ENV } from '../utils/env';
+import { PROVD_ENV } from '../runtime/env';
 /**
  * Connect and I/O timeouts for every remote repository: a server that accepts a
  * connection and never answers must not hold a publish or a verify for minutes.

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { provdEnv } from '../utils/env';
+import { provdEnv } from '../runtime/env';
 
 export class GitError extends Error {}
 

@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveBase, changedFiles, showFile } from './git';
-import { parsePluginInfo, withVersion } from '../model/plugin-info';
-import { Model, modelInputPaths, pluginInfoPath } from '../model/model';
-import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from './provd-version';
+import { parsePluginInfo, withVersion } from '../format/plugin-info';
+import { isJsonObject, parseJson } from '../format/python-json';
+import { Model, modelInputPaths, pluginInfoPath } from '../build/model';
+import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from '../format/provd-version';
 
 export { nextVersion };
 export type { Bump };
@@ -33,7 +34,8 @@ export function planVersion(root: string, model: Model, base: string, bump: Bump
   let atBase: string | null = null;
   if (before !== null) {
     try {
-      atBase = (JSON.parse(before) as { version?: string }).version ?? null;
+      const info = parseJson(before, `${file} at ${base}`);
+      atBase = isJsonObject(info) && typeof info.version === 'string' ? info.version : null;
     } catch {
       atBase = null;
     }

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
-import { buildModel } from '../../model/build';
-import { batchPackageLister, isDryRun, modelOf, pluginIds, pluginOptions, projectsInsideModel } from '../../utils/context';
-import { withBuildDist } from '../../utils/dry-run';
-import { batchExecutor, executor, TaskBody } from '../../utils/task';
+import { buildModel } from '../../build/build';
+import { batchPackageLister, isDryRun, modelOf, pluginIds, pluginOptions, projectsInsideModel } from '../shared/context';
+import { withBuildDist } from '../shared/dry-run';
+import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { BuildExecutorSchema } from './schema';
 
 const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {

@@ -1,6 +1,6 @@
-import { INDEX_FILE } from '../../channel/plugins-db';
-import { isDryRun, repositoryOf } from '../../utils/context';
-import { executor, TaskBody } from '../../utils/task';
+import { INDEX_FILE } from '../../format/plugins-db';
+import { isDryRun, repositoryOf } from '../shared/context';
+import { executor, TaskBody } from '../shared/task';
 import type { InitRepositoryExecutorSchema } from './schema';
 
 /** An empty index is a channel provd reads as "nothing to install". */

@@ -1,15 +1,15 @@
-import type { ExecutorContext } from '@nx/devkit';
-import { provdEnv } from '../../utils/env';
-import { isDryRun, repositoryOf } from '../../utils/context';
+import { provdEnv } from '../../runtime/env';
+import { isDryRun, repositoryOf } from '../shared/context';
 import { orphans } from '../../channel/orphans';
 import { formatPromoteTable, promote } from '../../channel/promote';
-import { releaseScope } from '../../utils/release-scope';
+import { releaseScope } from '../shared/release-scope';
 import type { ChannelName } from '../../repository/backend';
-import { recordRun } from '../../utils/run-log';
+import { recordRun } from '../shared/run-log';
+import { executor, TaskBody } from '../shared/task';
 import type { PromoteExecutorSchema } from './schema';
 
 /** One task for a whole family (one plan table), or for one model. */
-export default async function promoteExecutor(options: PromoteExecutorSchema, context: ExecutorContext) {
+const promoteTask: TaskBody<PromoteExecutorSchema> = async (options, context, out) => {
   const scope = releaseScope(context);
   const fromName = (options.from ?? 'testing') as ChannelName;
   const toName = (options.to ?? 'stable') as ChannelName;
@@ -39,17 +39,19 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
       dryRun,
       allowDowngrade: options.allowDowngrade,
       prune: options.prune,
-      log: (line) => console.log(`  ${line}`),
+      log: (line) => out.log(`  ${line}`),
     });
-    console.log(`\n${scope.name}: promote ${fromName} -> ${toName}${dryRun ? ' (dry run, nothing written)' : ''}\n\n${formatPromoteTable(result.rows, fromName, toName)}\n`);
+    out.log(`\n${scope.name}: promote ${fromName} -> ${toName}${dryRun ? ' (dry run, nothing written)' : ''}\n\n${formatPromoteTable(result.rows, fromName, toName)}\n`);
     for (const r of result.rows) {
-      if (r.action !== 'already promoted') (r.action === 'failed' || r.action === 'refused' ? console.error : console.log)(`${r.model}: ${r.message}`);
+      if (r.action !== 'already promoted') (r.action === 'failed' || r.action === 'refused' ? out.error : out.log)(`${r.model}: ${r.message}`);
       recordRun({ task: 'promote', pluginId: r.model, from: r.toVersion, to: r.fromVersion, status: dryRun && r.action === 'promote' ? 'would promote' : r.action, detail: toName });
     }
-    if (!dryRun) console.log(result.problems.length ? `${toName}: ${result.problems.length} problem(s) after promote` : `${toName}: verified clean`);
-    return { success: result.ok };
+    if (!dryRun) out.log(result.problems.length ? `${toName}: ${result.problems.length} problem(s) after promote` : `${toName}: verified clean`);
+    return result.ok;
   } catch (e) {
-    console.error(`error: ${scope.name}: ${(e as Error).message}`);
-    return { success: false };
+    out.error(`error: ${scope.name}: ${(e as Error).message}`);
+    return false;
   }
-}
+};
+
+export default executor(promoteTask);

@@ -1,19 +1,18 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { publishModel } from '../../model/publish';
-import { modelVersion } from '../../model/model';
-import { readIndex } from '../../channel/plugins-db';
+import { publishModel } from '../../release/publish-model';
+import { modelVersion } from '../../build/model';
+import { readIndex } from '../../channel/read-index';
 import { orphans } from '../../channel/orphans';
 import { removeEntries } from '../../channel/promote';
 import type { ChannelBackend } from '../../repository/backend';
-import { fixCommand } from '../../version/bump-commit';
-import { releaseScope } from '../../utils/release-scope';
-import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../../utils/context';
-import { plannedVersion, recordRun } from '../../utils/run-log';
-import { namedDryRunDist } from '../../utils/dry-run';
-import { packageFileName } from '../../package/naming';
-import { batchExecutor, executor, TaskBody } from '../../utils/task';
+import { fixCommand } from '../shared/bump-commit';
+import { releaseScope } from '../shared/release-scope';
+import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../shared/context';
+import { plannedVersion, recordRun } from '../shared/run-log';
+import { namedDryRunDist } from '../shared/dry-run';
+import { packagePath } from '../../format/package-name';
+import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { PublishExecutorSchema } from './schema';
 
 const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
@@ -31,7 +30,7 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     const repository = repositoryOf(options.repository, context, { create: options.createRepository });
     // a dry run publishes (on paper) what its build task built into the run's scratch folder
     const scratch = dryRun ? namedDryRunDist() : undefined;
-    const fromScratch = scratch && existsSync(join(scratch, 'packages', packageFileName(model.pluginId, modelVersion(context.root, model))));
+    const fromScratch = scratch && existsSync(packagePath(scratch, model.pluginId, modelVersion(context.root, model)));
     const outcome = await publishModel(context.root, model, fromScratch ? scratch : pluginOptions(context).distDir, repository.channel(channelName), {
       archive: repository.channel('archive'),
       dryRun,

@@ -1,17 +1,17 @@
-import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { pluginOptions, repositoryOf } from '../../utils/context';
-import type { ProvdMetadata } from '../../model/model';
+import { pluginOptions, repositoryOf } from '../shared/context';
+import type { ProvdMetadata } from '../../build/model';
 import { orphans } from '../../channel/orphans';
-import { packageFileName } from '../../package/naming';
-import { PLUGIN_INFO, readPluginInfo } from '../../model/plugin-info';
-import { releaseScope } from '../../utils/release-scope';
-import { digestCacheDir } from '../../version/release-state';
+import { packagePath } from '../../format/package-name';
+import { PLUGIN_INFO, readPluginInfo } from '../../format/plugin-info';
+import { releaseScope } from '../shared/release-scope';
+import { digestCacheDir } from '../../channel/release-state';
 import { collectStatus, formatStatusTable, type StatusModel } from '../../channel/status';
+import { executor, TaskBody } from '../shared/task';
 import type { StatusExecutorSchema } from './schema';
 
-export default async function statusExecutor(options: StatusExecutorSchema, context: ExecutorContext) {
+const statusTask: TaskBody<StatusExecutorSchema> = async (options, context, out) => {
   const scope = releaseScope(context);
   const { distDir } = pluginOptions(context);
   try {
@@ -24,7 +24,7 @@ export default async function statusExecutor(options: StatusExecutorSchema, cont
       const m = metas.get(id)!;
       const file = posix.join(m.familyRoot, m.folder, PLUGIN_INFO);
       const version = readPluginInfo(join(context.root, file), file).version;
-      const built = join(context.root, distDir, 'packages', packageFileName(id, version));
+      const built = packagePath(join(context.root, distDir), id, version);
       return { pluginId: id, version, ...(existsSync(built) ? { builtPackage: built } : {}) };
     });
     const repository = repositoryOf(options.repository, context);
@@ -35,11 +35,13 @@ export default async function statusExecutor(options: StatusExecutorSchema, cont
       stable: repository.channel('stable'),
       digestCache: digestCacheDir(context.root, distDir),
     });
-    if (options.json) console.log(JSON.stringify(rows, null, 2));
-    else console.log(`\n${scope.name}: ${repository.location}\n\n${formatStatusTable(rows)}\n`);
-    return { success: true };
+    if (options.json) out.log(JSON.stringify(rows, null, 2));
+    else out.log(`\n${scope.name}: ${repository.location}\n\n${formatStatusTable(rows)}\n`);
+    return true;
   } catch (e) {
-    console.error(`error: ${scope.name}: ${(e as Error).message}`);
-    return { success: false };
+    out.error(`error: ${scope.name}: ${(e as Error).message}`);
+    return false;
   }
-}
+};
+
+export default executor(statusTask);

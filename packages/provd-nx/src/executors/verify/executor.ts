@@ -1,6 +1,6 @@
 import { formatProblem, verifyArchive, verifyChannel } from '../../channel/verify';
-import { pluginIds, repositoryOf } from '../../utils/context';
-import { executor, TaskBody } from '../../utils/task';
+import { pluginIds, repositoryOf } from '../shared/context';
+import { executor, TaskBody } from '../shared/task';
 import type { VerifyExecutorSchema } from './schema';
 
 const verify: TaskBody<VerifyExecutorSchema> = async (options, context, out) => {

@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { buildModel } from '../../model/build';
-import { type Model, pluginInfoPath } from '../../model/model';
-import { packageFileName } from '../../package/naming';
-import { readPluginInfo } from '../../model/plugin-info';
-import { describeState, type DigestCache, digestCacheDir, needsBump, releaseState, type ReleaseState } from '../../version/release-state';
-import { fixCommand } from '../../version/bump-commit';
+import { buildModel } from '../../build/build';
+import { type Model, pluginInfoPath } from '../../build/model';
+import { packagePath } from '../../format/package-name';
+import { readPluginInfo } from '../../format/plugin-info';
+import { type DigestCache, digestCacheDir } from '../../channel/release-state';
+import { decideVersion } from '../../version/decide';
+import { fixCommand } from '../shared/bump-commit';
 import { applyVersion, nextVersion, planVersion, type VersionPlan } from '../../version/version';
-import { isKeywordBump, isVersion } from '../../version/provd-version';
-import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../../utils/context';
-import { recordRun } from '../../utils/run-log';
-import { withBuildDist } from '../../utils/dry-run';
-import { batchExecutor, executor, TaskBody, TaskOutput } from '../../utils/task';
+import { isKeywordBump, isVersion } from '../../format/provd-version';
+import { bumpOf, isDryRun, modelOf, pluginIds, pluginOptions, repositoryOf, versionBase } from '../shared/context';
+import { recordRun } from '../shared/run-log';
+import { withBuildDist } from '../shared/dry-run';
+import { batchExecutor, executor, TaskBody, TaskOutput } from '../shared/task';
 import type { VersionExecutorSchema } from './schema';
 
 const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {
@@ -25,19 +26,25 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
     if (options.rule === 'git' || (!isKeywordBump(bump) && isVersion(bump))) return await gitRule(options, context, out, model, bump);
     const channelName = options.channel ?? 'testing';
     const dryRun = isDryRun(options.dryRun);
-    // a dry run's builds and digests go to its scratch folder (see utils/dry-run.ts)
+    // a dry run's builds and digests go to its scratch folder (see executors/shared/dry-run.ts)
     return await withBuildDist(context.root, pluginOptions(context).distDir, dryRun, async (dist) => {
-      let state: ReleaseState;
-      const builtPackage = await currentPackage(context, model, current, dryRun, dist);
-      try {
-        const channel = repositoryOf(options.repository, context).channel(channelName);
-        state = await releaseState(channel, model.pluginId, current, builtPackage, digestCache(context, dryRun, dist));
-      } catch (e) {
-        out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${(e as Error).message.split('\n')[0]}): falling back to the git-base rule`);
-        return await gitRule(options, context, out, model, bump);
+      const decision = await decideVersion({
+        root: context.root,
+        model,
+        current,
+        builtPackage: await currentPackage(context, model, current, dryRun, dist),
+        channelName,
+        channel: () => repositoryOf(options.repository, context).channel(channelName),
+        digests: digestCache(context, dryRun, dist),
+        base: versionBase(options.base, context),
+        bump,
+      });
+      if (decision.rule === 'git') {
+        out.log(`${model.pluginId}: the ${channelName} channel cannot be read (${decision.error}): falling back to the git-base rule`);
+        return await applyGitPlan(options, context, out, decision.plan, decision.base);
       }
-      const why = describeState(state, channelName);
-      if (!needsBump(state)) {
+      const { state, why } = decision;
+      if (!decision.bump) {
         out.log(`${model.pluginId}: ${current} (${why})`);
         recordRun({ task: 'version', pluginId: model.pluginId, from: current, status: state.kind, file });
         return true;
@@ -64,8 +71,7 @@ const version: TaskBody<VersionExecutorSchema> = async (options, context, out) =
  * hold another build under this version): that one first, else what a real run would read.
  */
 async function currentPackage(context: ExecutorContext, model: Model, current: string, dryRun: boolean, dist: string): Promise<string> {
-  const name = packageFileName(model.pluginId, current);
-  const candidates = [...(dryRun ? [join(dist, 'packages', name)] : []), join(context.root, pluginOptions(context).distDir, 'packages', name)];
+  const candidates = [...(dryRun ? [packagePath(dist, model.pluginId, current)] : []), packagePath(join(context.root, pluginOptions(context).distDir), model.pluginId, current)];
   const found = candidates.find((file) => existsSync(file));
   if (found) return found;
   return (await buildModel(context.root, model, dist, pluginIds(context))).packageFile;
@@ -91,7 +97,11 @@ async function applyBump(context: ExecutorContext, out: TaskOutput, model: Model
 /** The offline rule: bump when the model's inputs changed since the git base and its version has not moved. */
 async function gitRule(options: VersionExecutorSchema, context: ExecutorContext, out: TaskOutput, model: Model, bump: string): Promise<boolean> {
   const base = versionBase(options.base, context);
-  const plan = planVersion(context.root, model, base, bump);
+  return applyGitPlan(options, context, out, planVersion(context.root, model, base, bump), base);
+}
+
+async function applyGitPlan(options: VersionExecutorSchema, context: ExecutorContext, out: TaskOutput, plan: VersionPlan, base: string): Promise<boolean> {
+  const model = modelOf(context);
   const what = plan.changed.length ? ` (${plan.changed.length} file(s) changed since ${base}: ${plan.changed.slice(0, 3).join(', ')}${plan.changed.length > 3 ? ', ...' : ''})` : '';
   if (options.check) {
     if (plan.state === 'bump') {

@@ -1,5 +1,5 @@
 import { logger, readNxJson, Tree, updateNxJson, writeJson } from '@nx/devkit';
-import { PLUGIN_NAME } from '../../utils/names';
+import { PLUGIN_NAME } from '../../runtime/names';
 import { releaseGroup } from './release-group';
 import { installHint, missingTools } from './required-tools';
 import type { InitGeneratorSchema } from './schema';

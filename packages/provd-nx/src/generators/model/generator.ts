@@ -1,7 +1,8 @@
 import { logger, Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { BUILD_FILE } from '../../recipe/family';
-import { PLUGIN_INFO } from '../../model/plugin-info';
+import { PLUGIN_INFO } from '../../format/plugin-info';
+import { parseJson, toPlain } from '../../format/python-json';
 import { assertNewPluginIds } from '../shared/plugin-ids';
 import { pluginOptions } from '../shared/plugin-options';
 import { DeclaredTarget, RecipeSource } from '../shared/recipe-source';
@@ -35,7 +36,7 @@ export async function modelGenerator(tree: Tree, options: ModelGeneratorSchema) 
     const infoFile = posix.join(modelRoot, PLUGIN_INFO);
     const infoText = tree.read(infoFile, 'utf-8');
     if (infoText === null) throw new Error(`--from ${options.from}: ${posix.join(fromRoot, PLUGIN_INFO)} not found`);
-    const oldFirmware = capabilitiesFirmware(JSON.parse(infoText).capabilities);
+    const oldFirmware = capabilitiesFirmware((toPlain(parseJson(infoText, infoFile)) as { capabilities?: unknown }).capabilities);
     tree.write(infoFile, copiedPluginInfo(infoText, posix.join(fromRoot, PLUGIN_INFO), {
       version,
       description: options.description,

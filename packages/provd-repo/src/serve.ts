@@ -1,0 +1,31 @@
+/** Start the server on a repository folder: what `provd-repo serve` and `nx run provd-repository:serve` run. */
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { createServer, DEFAULT_BODY_LIMIT } from './server';
+import { loadTokens } from './tokens';
+
+export interface ServeOptions {
+  /** the repository folder: each channel (testing, stable, archive) is a folder in it */
+  root: string;
+  /** 0: any free port */
+  port?: number;
+  host?: string;
+  /** URL prefixes the channels are served under (default /plugins/2) */
+  prefix?: string[];
+  /** a file of write tokens, one `<token> <channel>[,<channel>]` or `<token> *` per line; PROVD_REPO_TOKENS adds to it */
+  tokens?: string;
+  bodyLimit?: number;
+}
+
+export async function serve(o: ServeOptions, log: (line: string) => void): Promise<FastifyInstance> {
+  const tokens = loadTokens(o.tokens, process.env.PROVD_REPO_TOKENS);
+  const prefixes = o.prefix?.length ? o.prefix : ['/plugins/2'];
+  // a fresh workspace has no repository folder yet: serve it empty, publishing fills it
+  await mkdir(o.root, { recursive: true });
+  const app = await createServer({ root: o.root, prefixes, tokens, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  const address = await app.listen({ port: o.port ?? 8667, host: o.host ?? '127.0.0.1' });
+  const base = address.replace('[::1]', 'localhost');
+  for (const p of prefixes) log(`provd-repo: serving ${o.root} at ${base}${p.replace(/\/+$/, '')}/<channel>/ (give provd ${base}${p.replace(/\/+$/, '')}/testing/)`);
+  if (!tokens.length) log('provd-repo: no write tokens configured: uploads are refused');
+  return app;
+}
