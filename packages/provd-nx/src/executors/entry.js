@@ -24,6 +24,7 @@ const EXECUTORS = {
   promote: ['promote', 'default'],
   status: ['status', 'default'],
   initRepository: ['init-repository', 'default'],
+  checkFirmware: ['check-firmware', 'default'],
   fail: ['fail', 'default'],
 };
 

@@ -10,6 +10,7 @@ import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
 import { packageFileName } from '../format/package-name';
+import { CHECK_FIRMWARE, checkFirmwareTarget } from './check-firmware-target';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -38,6 +39,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
     promote: promoteTarget(recipe.name, `every model of ${recipe.name} (${ids.length})`),
     // status compares the built packages of the current sources (cache hits) with testing's
     status: { ...statusTarget(recipe.name, `model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
+    [CHECK_FIRMWARE]: checkFirmwareTarget(recipe.name, `every model of ${recipe.name} (${ids.length})`, recipe.root),
   };
 }
 
@@ -206,5 +208,6 @@ export function modelTargets(
       },
     },
     promote: promoteTarget(id, id),
+    [CHECK_FIRMWARE]: checkFirmwareTarget(id, id),
   };
 }

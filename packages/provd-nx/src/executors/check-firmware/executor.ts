@@ -1,0 +1,80 @@
+/**
+ * check-firmware: gathers the model's (or the family's models') pkgs.db files from the
+ * project graph and hands them to the firmware library (src/firmware/check.ts).
+ */
+import type { ExecutorContext } from '@nx/devkit';
+import { existsSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { isDryRun, pluginOptions } from '../../utils/context';
+import { PLUGIN_NAME } from '../../utils/names';
+import type { ProvdMetadata } from '../../model/model';
+import { checkFirmware, type FirmwareMode, type FirmwareScope } from '../../firmware/check';
+import { PKGS_DB } from '../../firmware/offline';
+import { formatReport } from '../../firmware/report';
+import { provdPythonPath } from '../../firmware/provd-python';
+import type { CheckFirmwareExecutorSchema } from './schema';
+
+/** The plugin entry's own `provdPythonPath` option in nx.json. */
+function pluginPythonPath(context: ExecutorContext): string | undefined {
+  const entry = (context.nxJsonConfiguration.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
+  const value = typeof entry === 'object' ? (entry.options as { provdPythonPath?: string } | undefined)?.provdPythonPath : undefined;
+  return value ? join(context.root, value) : undefined;
+}
+
+export function firmwareScope(context: ExecutorContext): FirmwareScope {
+  const metas = Object.values(context.projectsConfigurations.projects).map((p) => p.metadata?.provd as ProvdMetadata | undefined);
+  const me = context.projectsConfigurations.projects[context.projectName!]?.metadata?.provd as ProvdMetadata | undefined;
+  if (!me || me.kind === 'shared') throw new Error(`${context.projectName} is not a provd family or model`);
+  const models = metas.flatMap((m) => (m?.kind === 'model' && m.family === me.family ? [m] : []));
+  const pkgsDb = (m: (typeof models)[number]) => join(context.root, posix.join(m.familyRoot, m.folder, PKGS_DB));
+  const withDb = models.filter((m) => existsSync(pkgsDb(m)));
+  const chosen = me.kind === 'model' ? withDb.filter((m) => m.pluginId === me.pluginId) : withDb;
+  return {
+    models: chosen.map((m) => ({ model: m.pluginId, family: m.family, pkgsDb: pkgsDb(m) })),
+    families: new Map([[me.family, withDb.map(pkgsDb)]]),
+  };
+}
+
+export function parseMirrors(option: string[] | string | undefined): [string, string][] {
+  const list = option === undefined ? [] : Array.isArray(option) ? option : [option];
+  return list.map((m) => {
+    const at = m.indexOf('=');
+    if (at <= 0) throw new Error(`--mirror '${m}': expected PREFIX=REPLACEMENT`);
+    return [m.slice(0, at), m.slice(at + 1)];
+  });
+}
+
+export default async function checkFirmwareExecutor(options: CheckFirmwareExecutorSchema, context: ExecutorContext) {
+  const name = context.projectName!;
+  try {
+    const scope = firmwareScope(context);
+    if (!scope.models.length) {
+      console.log(`${name}: no ${PKGS_DB}: no firmware to check`);
+      return { success: true };
+    }
+    const mode: FirmwareMode = options.offline ? 'offline' : options.install ? 'install' : options.download ? 'download' : 'links';
+    const { distDir } = pluginOptions(context);
+    const report = await checkFirmware(scope, {
+      root: context.root,
+      mode,
+      cacheDir: join(context.root, options.cacheDir ?? join(distDir, '.provd', 'firmware')),
+      maxAgeSeconds: options.maxAge ?? 3600,
+      timeoutSeconds: options.timeout ?? 20,
+      retries: options.retries ?? 2,
+      backoffMs: options.backoff ?? 1000,
+      concurrency: options.concurrency ?? 16,
+      perHost: options.perHost ?? 4,
+      mirrors: parseMirrors(options.mirror),
+      pythonPath: provdPythonPath(options.provdPythonPath ? join(context.root, options.provdPythonPath) : pluginPythonPath(context)),
+      fix: options.fix === true,
+      dryRun: isDryRun(options.dryRun),
+      maxBytes: 8 * 1024 ** 3,
+    });
+    if (options.json) console.log(JSON.stringify(report, null, 2));
+    else console.log(`\n${formatReport(report, `${name} (${mode})`)}\n`);
+    return { success: !report.broken };
+  } catch (e) {
+    console.error(`error: ${name}: ${(e as Error).message}`);
+    return { success: false };
+  }
+}
