@@ -13,17 +13,17 @@ import { familyModel } from '../src/build/model';
 
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {
-  'xivo-cisco-pap2t-5.1.6-0.2.7': '8cb3c34f6a07f4edb8f80dbefd8b72e805c0901a',
-  'xivo-cisco-spa-7.5.5-0.5.2': '4dcde78a2272b258900cca5a4e6f0a0427a4b323',
-  'xivo-cisco-spa-legacy-0.3.1': '6de1de5405385fcee3cd73c021be895d5cb3afcd',
-  'xivo-cisco-spa2102-5.2.12-0.4.0': 'd00e121c35705053f50b4df4af6edf7af4c558bb',
-  'xivo-snom-10.1.46-2.0.3': '6d9c1fe2798e7700ff3a9c324aa9173f5f48025e',
-  'xivo-snom-10.1.54-2.1.0': 'c19f1b7816e0da76a6123bb84ef46fb507e7cc1d',
-  'xivo-snom-8.4.35-0.8.4': '2cd6d6f87df42e2f6479cf135e1d9f37f470deff',
-  'xivo-snom-8.7.3-1.2.0': '0f0cac36014a67a5dec300995a677cb8fdff7b4b',
-  'xivo-snom-8.7.5-0.9.1': '41894bdaa08e02d166783f9a8da3b59c9fb1b726',
+  'xivo-cisco-pap2t-5.1.6-0.2.7': 'ed583121e48f37c7038531fbf803ea9c16a00428',
+  'xivo-cisco-spa-7.5.5-0.5.2': '7524a3a12739593115ddfad1fe6fde48d146174c',
+  'xivo-cisco-spa-legacy-0.3.1': '513d5b819b3ac441e815f5ce25e83d2b87dad4bc',
+  'xivo-cisco-spa2102-5.2.12-0.4.0': '1bca0a7f9c6577eac9d3c781f06ee73fac88121a',
+  'xivo-snom-10.1.46-2.0.3': '76ca573140e5014f95a37f11a76f32459b82de14',
+  'xivo-snom-10.1.54-2.1.0': '1af54b8a73aeabda34b180b1110830e3c4bb8c41',
+  'xivo-snom-8.4.35-0.8.4': '7f5c718e604127ad9f03b0e11516d0bd8217ecf9',
+  'xivo-snom-8.7.3-1.2.0': '8c42a8116683ba3a12b105fb4d0379405a828da4',
+  'xivo-snom-8.7.5-0.9.1': '8da0d7d0daebd3175f0cfafd24291b8271d7c57f',
   'xivo-snom-8.9.3.80-0.1.0': '56b77aec1b6cabba5bb710498c53ec848bf1d0f3',
-  'xivo-snom-m9-9.6.2-0.3.0': '76d44585c953cdfb8a94a65e7f4933a09150c6d8',
+  'xivo-snom-m9-9.6.2-0.3.0': '615682f978346017822f53c581f50e4ed0e15895',
 };
 
 const FAMILIES = ['plugins/xivo-cisco-spa', 'plugins/xivo-snom'];
