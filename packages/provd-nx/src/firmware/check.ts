@@ -14,6 +14,7 @@ import { installPackage } from './install';
 import { applyUrlFixes, type FixOutcome, type UrlFix } from './fix';
 import { locateKey } from './locate';
 import type { FileEntry, PkgsDb } from './pkgs-db';
+import { runPool } from '../utils/pool';
 
 export type FirmwareMode = 'offline' | 'links' | 'download' | 'install';
 
@@ -261,9 +262,10 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
   if (opts.mode === 'install') {
     const byPkg = new Map<string, typeof fileRows>();
     for (const r of fileRows) for (const p of r.entry.pkgs) byPkg.set(`${r.entry.model.pkgsDb}\0${p}`, [...(byPkg.get(`${r.entry.model.pkgsDb}\0${p}`) ?? []), r]);
-    for (const [key, rows] of byPkg) {
+    // one python3 per package, a few at a time
+    await runPool([...byPkg], async ([key, rows]) => {
       const [pkgsDb, pkg] = key.split('\0');
-      if (rows.some((r) => r.status !== 'ok')) continue;
+      if (rows.some((r) => r.status !== 'ok')) return;
       const files: Record<string, string> = {};
       for (const r of rows) files[r.entry.file.id] = storedFile(store, downloads.get(r.entry.file.url!)!.sha1!);
       const outcome = await installPackage(pkgsDb, pkg, files, opts.pythonPath);
@@ -273,7 +275,7 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
           ? `installs ${outcome.installed?.length ?? 0} file(s)`
           : `${outcome.step ? `step ${outcome.step} (${outcome.command}) ` : ''}failed: ${outcome.error}`,
       });
-    }
+    });
   }
 
   for (const r of fileRows) {
@@ -290,11 +292,15 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
   }
 
   if (opts.fix && fixes.length) {
-    report.fixes = await applyUrlFixes(fixes, { dryRun: opts.dryRun, pythonPath: opts.pythonPath });
+    report.fixes = (await applyUrlFixes(fixes, { dryRun: opts.dryRun, pythonPath: opts.pythonPath })).map((f) => ({ ...f, pkgsDb: relative(opts.root, f.pkgsDb) }));
+    const outcome = (row: FirmwareRow) => report.fixes.find((f) => f.pkgsDb === row.pkgsDb && f.before.includes(row.url));
     for (const row of report.rows) {
-      if (row.status === 'moved') row.change += opts.dryRun ? ' (--fix --dry-run: not written)' : ' (fixed by --fix)';
+      if (row.status !== 'moved') continue;
+      const o = outcome(row);
+      row.change += o?.written ? ' (fixed by --fix)' : o?.refused ? ' (--fix refused: see below)' : ' (--fix --dry-run: not written)';
     }
   }
-  report.broken = problems.length > 0 || report.rows.some((r) => !OK_STATUSES.has(r.status) && !(r.status === 'moved' && opts.fix && !opts.dryRun));
+  const fixed = (r: FirmwareRow) => r.status === 'moved' && report.fixes.some((f) => f.written && f.pkgsDb === r.pkgsDb && f.before.includes(r.url));
+  report.broken = problems.length > 0 || report.rows.some((r) => !OK_STATUSES.has(r.status) && !fixed(r));
   return report;
 }

@@ -23,6 +23,8 @@ export interface FixOutcome {
   before: string;
   after: string;
   written: boolean;
+  /** why the file was left as it was */
+  refused?: string;
 }
 
 function withoutUrls(db: PkgsDb, sections: Set<string>): unknown {
@@ -59,14 +61,19 @@ export async function applyUrlFixes(fixes: UrlFix[], opts: { dryRun: boolean; py
         const sections = new Set(list.map((f) => f.section));
         const urls = new Map(now.files.map((f) => [f.section, f.url]));
         const same = JSON.stringify(withoutUrls(before, sections)) === JSON.stringify(withoutUrls({ ...now, problems: now.problems }, sections));
-        if (!same || list.some((f) => urls.get(f.section) !== f.to)) throw new Error(`${file}: the rewritten file does not read back as the same pkgs.db with the new URLs: not written`);
-        const { mode } = await fsp.stat(file);
-        await fsp.chmod(tmp, mode);
-        await fsp.rename(tmp, file);
+        if (!same || list.some((f) => urls.get(f.section) !== f.to)) {
+          const news = now.problems.filter((p) => !before.problems.some((b) => b.message === p.message)).map((p) => p.message);
+          const why = `read back by xivo-fetchfw, the rewritten file differs in more than these URLs${news.length ? ` (${news.join('; ')})` : ''}: not written, change it by hand`;
+          for (const m of mine) m.refused = why;
+        } else {
+          const { mode } = await fsp.stat(file);
+          await fsp.chmod(tmp, mode);
+          await fsp.rename(tmp, file);
+          for (const m of mine) m.written = true;
+        }
       } finally {
         await fsp.rm(tmp, { force: true });
       }
-      for (const m of mine) m.written = true;
     }
     outcomes.push(...mine);
   }

@@ -71,7 +71,8 @@ function escapingTarget(value: string): string | null {
  * The problems of one pkgs.db read by fetchfw (`readPkgsDbs`), within its family: `family`
  * holds the family's pkgs.db files (this one included), for the filenames they share.
  */
-export function checkPkgsDb(db: PkgsDb, family: PkgsDb[] = [db], displayName: string = db.file): FirmwareProblem[] {
+export function checkPkgsDb(db: PkgsDb, family: PkgsDb[] = [db], show: (file: string) => string = (f) => f): FirmwareProblem[] {
+  const displayName = show(db.file);
   const problems: FirmwareProblem[] = db.problems.map((p) => ({ file: displayName, ...p }));
   const add = (section: string | null, key: string | null, message: string) => {
     if (!problems.some((p) => p.section === section && p.key === key && p.message === message)) problems.push({ file: displayName, section, key, message });
@@ -84,7 +85,8 @@ export function checkPkgsDb(db: PkgsDb, family: PkgsDb[] = [db], displayName: st
       if (why) add(f.section, 'url', why);
     }
     if (f.built || f.url !== null || f.filename !== null) {
-      const why = unsafeFileName(savedName(f));
+      // the key as written: fetchfw joins it to its cache folder as is (its basename hides '../')
+      const why = unsafeFileName(f.filename ?? savedName(f));
       if (why) add(f.section, f.filename !== null ? 'filename' : 'url', `file name ${why}`);
     }
   }
@@ -98,7 +100,7 @@ export function checkPkgsDb(db: PkgsDb, family: PkgsDb[] = [db], displayName: st
   const seen = new Map<string, { sha1: string; file: string; section: string }>();
   for (const other of family) {
     if (other === db) continue;
-    for (const f of other.files) if (f.sha1sum && SHA1.test(f.sha1sum)) seen.set(savedName(f), { sha1: f.sha1sum.toLowerCase(), file: other.file, section: f.section });
+    for (const f of other.files) if (f.sha1sum && SHA1.test(f.sha1sum)) seen.set(savedName(f), { sha1: f.sha1sum.toLowerCase(), file: show(other.file), section: f.section });
   }
   for (const f of db.files) {
     const name = savedName(f);
@@ -133,7 +135,7 @@ export async function checkPkgsDbFiles(
   const byFamily = new Map<string, PkgsDb[]>();
   for (const db of dbs) byFamily.set(familyOf(db.file), [...(byFamily.get(familyOf(db.file)) ?? []), db]);
   const show = (f: string) => (opts.root ? relative(opts.root, f) : f);
-  const problems = dbs.flatMap((db) => checkPkgsDb(db, byFamily.get(familyOf(db.file))!, show(db.file)));
+  const problems = dbs.flatMap((db) => checkPkgsDb(db, byFamily.get(familyOf(db.file))!, show));
   return { dbs, problems };
 }
 

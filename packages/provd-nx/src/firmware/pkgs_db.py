@@ -53,10 +53,20 @@ def read_config(path):
 
 
 def parse_error(e):
-    """A configparser error as (section, key, message)."""
+    """A configparser error as (section, key, message), with line numbers and no file path."""
     section = getattr(e, 'section', None)
     key = getattr(e, 'option', None)
-    text = message(e).replace('\n', ' ')
+    if isinstance(e, configparser.MissingSectionHeaderError):
+        text = f'line {e.lineno}: {e.line.strip()!r} comes before any [section]'
+    elif isinstance(e, configparser.ParsingError):
+        # configparser keeps each line as its repr
+        text = '; '.join(f"line {n}: '{line[1:-1].removesuffix(chr(92) + 'n')}' is neither a [section] nor a key = value" for n, line in e.errors)
+    elif isinstance(e, configparser.DuplicateSectionError):
+        text = f'line {e.lineno}: section [{e.section}] already exists'
+    elif isinstance(e, configparser.DuplicateOptionError):
+        text = f'line {e.lineno}: key {e.option!r} already set in [{e.section}]'
+    else:
+        text = message(e).replace('\n', ' ')
     return section, key, text
 
 

@@ -26,7 +26,7 @@ export function formatReport(report: FirmwareReport, title: string): string {
   }
   if (report.fixes.length) {
     out.push('');
-    for (const f of report.fixes) out.push(`  ${f.written ? 'rewrote' : 'would rewrite (dry run)'} ${f.pkgsDb}:${f.line}\n    - ${f.before}\n    + ${f.after}`);
+    for (const f of report.fixes) out.push(`  ${f.written ? 'rewrote' : f.refused ? 'did not rewrite' : 'would rewrite (dry run)'} ${f.pkgsDb}:${f.line}\n    - ${f.before}\n    + ${f.after}${f.refused ? `\n    ${f.refused}` : ''}`);
   }
   const counts = new Map<string, number>();
   for (const r of report.rows) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
