@@ -12,8 +12,9 @@ import { generatedSha1, startFirmwareServer, type FirmwareServer } from './firmw
 import { checkFamilyFirmware, formatProblem } from '../src/firmware/offline';
 import { checkFirmware, type CheckFirmwareOptions, type FirmwareReport, type FirmwareScope } from '../src/firmware/check';
 import { formatReport } from '../src/firmware/report';
+import { sharedFile } from './provd-consumer';
 
-const PYTHONPATH = process.env.PROVD_PYTHONPATH || join(REPO_ROOT, '..', 'shared', 'provd', 'pythonpath');
+const PYTHONPATH = process.env.PROVD_PYTHONPATH || sharedFile('provd', 'pythonpath') || join(REPO_ROOT, '..', 'shared', 'provd', 'pythonpath');
 const tmp = useTempDir('provd-firmware-');
 const sha1 = (b: Buffer | string) => createHash('sha1').update(b).digest('hex');
 

@@ -153,6 +153,7 @@ def read_one(path):
 
     # packages: fetchfw's package builder, which builds the install graph of each
     pkg_builder = DefaultPkgBuilder()
+    install_problems = {}
     for section in pkg_sections:
         raw = dict(config.items(section))
         entry = {
@@ -180,13 +181,14 @@ def read_one(path):
                 problem(section, key, f"missing '{key}' (provd lists every package with its {key})")
         try:
             pkg_builder.build_installable_pkg(config, section, section[4:], remote_files, factories)
-        except (storage.ParsingError, install.InstallationGraphError) as e:
-            problem(f"install_{entry['install']}" if entry['install'] else section, None,
-                    f'{message(e)} (as package {section[4:]} uses it)')
-        except (ValueError, KeyError) as e:
+        except (storage.ParsingError, install.InstallationGraphError, ValueError, KeyError) as e:
             # an unknown command or argument count (ValueError), an undefined $VARIABLE (KeyError)
             what = f'unknown variable ${e.args[0]}' if isinstance(e, KeyError) else message(e)
-            problem(f"install_{entry['install']}", None, f'{what} (as package {section[4:]} uses it)')
+            where = f"install_{entry['install']}" if entry['install'] else section
+            install_problems.setdefault((where, what), []).append(section[4:])
+    # an install graph's problem once, naming the packages that use it
+    for (where, what), users in install_problems.items():
+        problem(where, None, f"{what} (as package{'s' if len(users) > 1 else ''} {', '.join(users)} use{'' if len(users) > 1 else 's'} it)")
     return out
 
 
