@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { checkPkgsDbFiles, savedName, type FirmwareProblem } from './offline';
+import { checkPkgsDbFiles, savedName, type FirmwareProblem, type OfflineResult } from './offline';
+import { createHash } from 'node:crypto';
 import { checkLink, type LinkResult, type LinkStatus } from './links';
 import { downloadFile, storedFile, type DownloadResult } from './download';
 import { HostLimiter } from './limiter';
@@ -13,7 +14,7 @@ import { ResultCache } from './result-cache';
 import { installPackage } from './install';
 import { applyUrlFixes, type FixOutcome, type UrlFix } from './fix';
 import { locateKey } from './locate';
-import type { FileEntry, PkgsDb } from './pkgs-db';
+import { PKGS_DB_SCRIPT, type FileEntry, type PkgsDb } from './pkgs-db';
 import { runPool } from '../utils/pool';
 
 export type FirmwareMode = 'offline' | 'links' | 'download' | 'install';
@@ -126,12 +127,31 @@ export interface FirmwareScope {
   families: Map<string, string[]>;
 }
 
+/**
+ * The offline checks, reused while no pkgs.db (nor the script reading them, nor the family
+ * grouping) changed: a scheduled links run should not pay a python3 start for nothing.
+ */
+async function cachedOffline(files: string[], familyOf: Map<string, string>, opts: CheckFirmwareOptions): Promise<OfflineResult> {
+  const key = createHash('sha1').update(readFileSync(PKGS_DB_SCRIPT)).update(opts.root).update(opts.pythonPath ?? '');
+  for (const f of [...files].sort()) {
+    key.update(`\0${f}\0${familyOf.get(f)}\0`);
+    try {
+      key.update(readFileSync(f));
+    } catch {
+      key.update('\0missing');
+    }
+  }
+  const cache = new ResultCache<OfflineResult>(join(opts.cacheDir, 'offline'), { fresh: () => true, staleMs: 120_000 });
+  const { value } = await cache.get(key.digest('hex'), () => checkPkgsDbFiles(files, { pythonPath: opts.pythonPath, root: opts.root, familyOf: (f) => familyOf.get(f)! }));
+  return value;
+}
+
 export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOptions): Promise<FirmwareReport> {
   const familyOfFile = new Map<string, string>();
   for (const [family, files] of scope.families) for (const f of files) familyOfFile.set(f, family);
   for (const m of scope.models) if (!familyOfFile.has(m.pkgsDb)) familyOfFile.set(m.pkgsDb, m.family);
   const allFiles = [...familyOfFile.keys()];
-  const offline = await checkPkgsDbFiles(allFiles, { pythonPath: opts.pythonPath, root: opts.root, familyOf: (f) => familyOfFile.get(f)! });
+  const offline = await cachedOffline(allFiles, familyOfFile, opts);
   const mine = new Set(scope.models.map((m) => relative(opts.root, m.pkgsDb)));
   const problems = offline.problems.filter((p) => mine.has(p.file));
   const report: FirmwareReport = { problems, rows: [], fixes: [], urls: { distinct: 0, fetched: 0, fromCache: 0 }, broken: problems.length > 0 };
