@@ -246,7 +246,7 @@ describe('links, download and install against a local server', () => {
     expect(row(report, 'tls.bin').status).toBe('tls');
     expect(row(report, 'dns.bin').status).toBe('dns');
     const text = formatReport(report, 'errors');
-    for (const f of ['slow.bin', 'garbage.bin', 'broken.bin', 'refused.bin', 'tls.bin', 'dns.bin']) expect(text).toContain(`errors-m ${f}:`);
+    for (const f of ['slow.bin', 'garbage.bin', 'broken.bin', 'refused.bin', 'tls.bin', 'dns.bin']) expect(text).toContain(`errors/m/pkgs/pkgs.db [file_${f}] (errors-m): `);
     expect(readFileSync(scope.models[0].pkgsDb)).toEqual(before);
   });
 

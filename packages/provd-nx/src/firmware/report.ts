@@ -21,7 +21,7 @@ export function formatReport(report: FirmwareReport, title: string): string {
     const details = report.rows.filter((r) => r.detail && !OK_STATUSES.has(r.status));
     if (details.length) {
       out.push('');
-      for (const r of details) out.push(`  ${r.model} ${r.file}: ${r.detail}`);
+      for (const r of details) out.push(`  ${r.pkgsDb} [${r.section}] (${r.model}): ${r.detail}`);
     }
   }
   if (report.fixes.length) {
