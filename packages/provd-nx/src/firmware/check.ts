@@ -227,7 +227,7 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
   const fixes: UrlFix[] = [];
   const fileRows: { entry: Entry; status: RowStatus; change: string; detail?: string }[] = [];
   for (const entry of entries) {
-    const { file, db } = entry;
+    const { file } = entry;
     const shown = relative(opts.root, entry.model.pkgsDb);
     const urlLine = () => {
       const at = locateKey(readFileSync(entry.model.pkgsDb, 'utf8'), file.section, 'url');
@@ -274,7 +274,6 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
       }
     }
     fileRows.push({ entry, status, change, detail });
-    void db;
   }
 
   // --install: each package whose files are all downloaded and as declared

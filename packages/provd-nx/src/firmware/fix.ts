@@ -60,7 +60,7 @@ export async function applyUrlFixes(fixes: UrlFix[], opts: { dryRun: boolean; py
         const [before, now] = await readPkgsDbs([file, tmp], opts.pythonPath);
         const sections = new Set(list.map((f) => f.section));
         const urls = new Map(now.files.map((f) => [f.section, f.url]));
-        const same = JSON.stringify(withoutUrls(before, sections)) === JSON.stringify(withoutUrls({ ...now, problems: now.problems }, sections));
+        const same = JSON.stringify(withoutUrls(before, sections)) === JSON.stringify(withoutUrls(now, sections));
         if (!same || list.some((f) => urls.get(f.section) !== f.to)) {
           const news = now.problems.filter((p) => !before.problems.some((b) => b.message === p.message)).map((p) => p.message);
           const why = `read back by xivo-fetchfw, the rewritten file differs in more than these URLs${news.length ? ` (${news.join('; ')})` : ''}: not written, change it by hand`;

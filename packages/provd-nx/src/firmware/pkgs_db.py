@@ -10,11 +10,13 @@ Request (stdin, JSON): {"op": "read", "files": [path...]}
                     or {"op": "install", "pkgsDb": path, "pkg": id, "files": {file id: path}, "scratch": dir}
 Reply (stdout, JSON).
 """
+import binascii
 import configparser
 import json
 import os
 import sys
 import traceback
+from binascii import a2b_hex
 
 
 def fail_import(e):
@@ -119,19 +121,28 @@ def read_one(path):
         for key in ('url', 'size', 'sha1sum'):
             if key not in raw:
                 problem(section, key, f"missing '{key}'")
-        try:
-            rfile = rfile_builder.build_remote_file(config, section)
-        except (configparser.Error, ValueError, TypeError) as e:
-            # getint on size, a2b_hex on sha1sum
-            key = 'size' if 'invalid literal' in str(e) else 'sha1sum' if 'hex' in str(e).lower() or 'Odd-length' in str(e) else None
-            if key is None or key in raw:
-                problem(section, key, f'provd cannot read it: {message(e)}')
-            entry['built'] = False
-        except storage.ParsingError as e:
-            problem(section, 'downloader', message(e))
-            entry['built'] = False
-        else:
-            entry['built'] = True
+        # what build_remote_file reads, key by key, so that a problem names its key
+        readable = all(key in raw for key in ('url', 'size', 'sha1sum'))
+        if 'size' in raw:
+            try:
+                config.getint(section, 'size')
+            except ValueError as e:
+                problem(section, 'size', f'provd cannot read it: {message(e)}')
+                readable = False
+        if 'sha1sum' in raw:
+            try:
+                a2b_hex(raw['sha1sum'])
+            except (ValueError, binascii.Error) as e:
+                problem(section, 'sha1sum', f'provd cannot read it: {message(e)}')
+                readable = False
+        rfile = None
+        if readable:
+            try:
+                rfile = rfile_builder.build_remote_file(config, section)
+            except storage.ParsingError as e:
+                problem(section, 'downloader', message(e))
+        entry['built'] = rfile is not None
+        if rfile is not None:
             entry['resolvedFilename'] = rfile.filename
             if rfile.path in paths:
                 problem(section, 'filename' if 'filename' in raw else 'url',
