@@ -6,7 +6,7 @@
  * argv: <request.json>; prints one JSON line.
  */
 const { readFileSync } = require('node:fs');
-require('../packages/provd-nx/src/utils/compile-cache').install();
+require('../packages/provd-nx/src/runtime/compile-cache').install();
 const { checkFirmware } = require('../packages/provd-nx/src/firmware/check.ts');
 
 const req = JSON.parse(readFileSync(process.argv[2], 'utf8'));

@@ -16,7 +16,7 @@ export const LEVELS: readonly (readonly string[])[] = [
   ['fs', 'runtime'], // path and file helpers; PROVD_* variables, plugin options, profile, pool
   ['package', 'rsync', 'sed'], // package files; the native copy and sed steps
   ['recipe'], // build.py recorded
-  ['build', 'repository'], // the build pipeline; where channels live
+  ['build', 'repository', 'firmware'], // the build pipeline; where channels live; pkgs.db checks (check-firmware)
   ['channel'], // publish, promote, verify, status over repository backends
   ['version'], // versions from git
   ['release'], // nx release, a model's publish

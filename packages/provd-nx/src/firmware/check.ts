@@ -15,7 +15,7 @@ import { installPackage } from './install';
 import { applyUrlFixes, type FixOutcome, type UrlFix } from './fix';
 import { locateKey } from './locate';
 import { PKGS_DB_SCRIPT, type FileEntry, type PkgsDb } from './pkgs-db';
-import { runPool } from '../utils/pool';
+import { runPool } from '../runtime/pool';
 
 export type FirmwareMode = 'offline' | 'links' | 'download' | 'install';
 

@@ -1,6 +1,6 @@
 /** The inferred check-firmware target of families and models (the executor does the work). */
 import type { TargetConfiguration } from '@nx/devkit';
-import { PLUGIN_NAME } from '../utils/names';
+import { PLUGIN_NAME } from '../runtime/names';
 import { literalGlob } from './model-inputs';
 
 export const CHECK_FIRMWARE = 'check-firmware';

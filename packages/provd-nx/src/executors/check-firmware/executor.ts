@@ -5,9 +5,9 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { isDryRun, pluginOptions } from '../../utils/context';
-import { PLUGIN_NAME } from '../../utils/names';
-import type { ProvdMetadata } from '../../model/model';
+import { isDryRun, pluginOptions } from '../shared/context';
+import { PLUGIN_NAME } from '../../runtime/names';
+import type { ProvdMetadata } from '../../build/model';
 import { checkFirmware, type FirmwareMode, type FirmwareScope } from '../../firmware/check';
 import { PKGS_DB } from '../../firmware/offline';
 import { formatReport } from '../../firmware/report';
