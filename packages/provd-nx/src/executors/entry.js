@@ -25,6 +25,7 @@ const EXECUTORS = {
   status: ['status', 'default'],
   initRepository: ['init-repository', 'default'],
   checkFirmware: ['check-firmware', 'default'],
+  batchCheckFirmware: ['check-firmware', 'batchCheckFirmware'],
   fail: ['fail', 'default'],
 };
 

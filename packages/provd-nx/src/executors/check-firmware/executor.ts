@@ -12,6 +12,7 @@ import { checkFirmware, type FirmwareMode, type FirmwareScope } from '../../firm
 import { PKGS_DB } from '../../firmware/offline';
 import { formatReport } from '../../firmware/report';
 import { provdPythonPath } from '../../firmware/provd-python';
+import { batchExecutor, executor, type TaskBody } from '../shared/task';
 import type { CheckFirmwareExecutorSchema } from './schema';
 
 /** The plugin entry's own `provdPythonPath` option in nx.json. */
@@ -44,13 +45,14 @@ export function parseMirrors(option: string[] | string | undefined): [string, st
   });
 }
 
-export default async function checkFirmwareExecutor(options: CheckFirmwareExecutorSchema, context: ExecutorContext) {
+/** One task body for single and batch runs (a family's task and its models' tasks share the result cache). */
+const checkFirmwareTask: TaskBody<CheckFirmwareExecutorSchema> = async (options, context, out) => {
   const name = context.projectName!;
   try {
     const scope = firmwareScope(context);
     if (!scope.models.length) {
-      console.log(`${name}: no ${PKGS_DB}: no firmware to check`);
-      return { success: true };
+      out.log(`${name}: no ${PKGS_DB}: no firmware to check`);
+      return true;
     }
     const mode: FirmwareMode = options.offline ? 'offline' : options.install ? 'install' : options.download ? 'download' : 'links';
     const { distDir } = pluginOptions(context);
@@ -70,11 +72,15 @@ export default async function checkFirmwareExecutor(options: CheckFirmwareExecut
       dryRun: isDryRun(options.dryRun),
       maxBytes: 8 * 1024 ** 3,
     });
-    if (options.json) console.log(JSON.stringify(report, null, 2));
-    else console.log(`\n${formatReport(report, `${name} (${mode})`)}\n`);
-    return { success: !report.broken };
+    if (options.json) out.log(JSON.stringify(report, null, 2));
+    else out.log(`\n${formatReport(report, `${name} (${mode})`)}\n`);
+    return !report.broken;
   } catch (e) {
-    console.error(`error: ${name}: ${(e as Error).message}`);
-    return { success: false };
+    out.error(`error: ${name}: ${(e as Error).message}`);
+    return false;
   }
-}
+};
+
+export default executor(checkFirmwareTask);
+// a few tasks at a time: each holds up to --concurrency requests of its own
+export const batchCheckFirmware = batchExecutor(checkFirmwareTask, 4);
