@@ -92,6 +92,9 @@ export interface FirmwareReport {
   broken: boolean;
 }
 
+/** How long a failed link check (time-out, connection, 5xx) is reused: the tasks of one run, not the next run. */
+const TRANSIENT_MS = 10 * 60_000;
+
 export function mapUrl(url: string, mirrors: [string, string][], back = false): string {
   for (const [from, to] of mirrors) {
     const [a, b] = back ? [to, from] : [from, to];
@@ -161,11 +164,14 @@ export async function checkFirmware(scope: FirmwareScope, opts: CheckFirmwareOpt
   const timeoutMs = opts.timeoutSeconds * 1000;
   const limiter = new HostLimiter(opts.concurrency, opts.perHost);
   const linkCache = new ResultCache<LinkResult>(join(opts.cacheDir, 'links'), {
-    fresh: (r) => Date.now() - r.checkedAt < opts.maxAgeSeconds * 1000,
-    // a check waits at most timeout × tries per hop, plus back-off
-    staleMs: (timeoutMs * 2 + opts.backoffMs) * (opts.retries + 1) * 4 + 60_000,
+    // an answer is kept for maxAge; a failure to get one (time-out, connection, 5xx) for a run's length at most
+    fresh: (r) => {
+      const age = Date.now() - r.checkedAt;
+      return age < opts.maxAgeSeconds * 1000 && (['ok', 'gone', 'http-error'].includes(r.status) || age < TRANSIENT_MS);
+    },
+    staleMs: 60_000,
   });
-  const downloadCache = new ResultCache<DownloadResult>(join(opts.cacheDir, 'downloads'), { fresh: () => true, staleMs: 6 * 3600_000 });
+  const downloadCache = new ResultCache<DownloadResult>(join(opts.cacheDir, 'downloads'), { fresh: () => true, staleMs: 60_000 });
   const store = join(opts.cacheDir, 'files');
 
   const link = async (url: string): Promise<LinkResult> => {

@@ -2,8 +2,8 @@
  * A result cache shared by every process of a run (nx run-many starts one per task): one
  * JSON file per key, written atomically (temporary file + rename), and a lock file created
  * exclusively while a result is computed, so that two tasks sharing a URL fetch it once:
- * the second waits for the first's result. A lock older than `staleMs` (its process died)
- * is taken over.
+ * the second waits for the first's result. The process computing touches its lock; a lock
+ * untouched for `staleMs` (its process died) is taken over.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -76,9 +76,18 @@ export class ResultCache<T> {
           // another process may have finished between our read and our lock
           const again = await this.read(key, fresh);
           if (again !== undefined) return { value: again, cached: true };
-          const value = await compute();
-          await this.write(key, value);
-          return { value, cached: false };
+          // a long download keeps its lock fresh, so that only a dead process's lock looks stale
+          const beat = setInterval(() => {
+            const now = new Date();
+            fsp.utimes(lock, now, now).catch(() => undefined);
+          }, Math.max(1000, this.opts.staleMs / 4));
+          try {
+            const value = await compute();
+            await this.write(key, value);
+            return { value, cached: false };
+          } finally {
+            clearInterval(beat);
+          }
         } finally {
           await fsp.rm(lock, { force: true });
         }
