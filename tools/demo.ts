@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { provdConsumerPath, runProvdConsumer } from '../packages/provd-nx/test/provd-consumer';
 import { createServer } from '../packages/provd-repo/src/server';
+import { createChannels, STANDARD_CHANNELS } from '../packages/provd-repo/src/channels';
 import { parseTokens } from '../packages/provd-repo/src/tokens';
 import { TOKEN_ENV } from '../packages/provd-repo/src/domain';
 
@@ -34,6 +35,8 @@ function step(title: string, args: string[], env: Record<string, string>): Promi
 async function main(): Promise<void> {
   provdConsumerPath(); // fail before building when the real provd client is missing
   await mkdir(repository, { recursive: true });
+  // the channels a new repository starts with (the server creates none on a write)
+  await createChannels(repository, STANDARD_CHANNELS);
   // a one-off token, good for this run only, never written anywhere
   const token = randomBytes(24).toString('hex');
   const app = await createServer({

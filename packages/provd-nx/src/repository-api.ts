@@ -11,7 +11,10 @@
  *   `packageProblems` lists what provd would refuse, `readPackageOnce` reads one back (cached
  *   by content), `sha1File` is the digest plugins.db holds.
  * - the index: `parseIndex`, `INDEX_FILE`, `entryPluginInfo`, and the format helpers
- *   re-exported from the main entry.
+ *   re-exported from the main entry; `verifyChannel` checks a channel as provd would read it.
+ * - bounds: `setPackageLimits` (every package reader's limits, `PackageLimitError` past one),
+ *   `LockTimeoutError` (a channel lock not free in time), `isAlive`/`selfIdentity` (a process
+ *   told apart from a later one with its pid).
  */
 export * from './format';
 export { copyEntry, publishPackage, type PublishOptions } from './channel/publish';
@@ -21,7 +24,10 @@ export { packageProblems } from './package/checks';
 export { createPackage } from './package/create';
 export { sha1File } from './package/read';
 export { makeTempDir, withTempDir } from './fs/temp-dir';
-export { LOCK_FILE } from './repository/lock';
+export { LOCK_FILE, LockTimeoutError } from './repository/lock';
+export { bootId, isAlive, processStartTime, selfIdentity } from './fs/process-identity';
+export { DEFAULT_PACKAGE_LIMITS, PackageLimitError, setPackageLimits, type PackageLimits } from './package/limits';
+export { verifyChannel } from './channel/verify';
 export { LocalChannel } from './repository/local';
 export { openRepository } from './repository/open';
 export { CHANNEL_NAMES, type ChannelBackend, type ChannelName, type PublishOutcome, type PublishRequest, type Repository } from './repository/backend';

@@ -1,7 +1,8 @@
 /** Start the server on a repository folder: what `provd-repo serve` and `nx run provd-repository:serve` run. */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { createServer, DEFAULT_BODY_LIMIT } from './server';
+import { createChannels, servedChannelNames, STANDARD_CHANNELS } from './channels';
+import { createServer, DEFAULT_BODY_LIMIT, type ServerOptions } from './server';
 import { loadTokens } from './tokens';
 
 export interface ServeOptions {
@@ -15,14 +16,18 @@ export interface ServeOptions {
   /** a file of write tokens, one `<token> <channel>[,<channel>]` or `<token> *` per line; PROVD_REPO_TOKENS adds to it */
   tokens?: string;
   bodyLimit?: number;
+  /** bounds on uploads: timeouts, the per-token cap, the lock wait, package limits (defaults in server.ts) */
+  bounds?: Pick<ServerOptions, 'bodyIdleTimeoutMs' | 'bodyTimeoutMs' | 'maxUploadsPerToken' | 'lockTimeoutMs' | 'packageLimits'>;
 }
 
 export async function serve(o: ServeOptions, log: (line: string) => void): Promise<FastifyInstance> {
   const tokens = loadTokens(o.tokens, process.env.PROVD_REPO_TOKENS);
   const prefixes = o.prefix?.length ? o.prefix : ['/plugins/2'];
-  // a fresh workspace has no repository folder yet: serve it empty, publishing fills it
+  // a fresh workspace has no repository folder yet: a new (missing or empty) root starts with the standard channels
+  const existed = (await stat(o.root).catch(() => null))?.isDirectory();
   await mkdir(o.root, { recursive: true });
-  const app = await createServer({ root: o.root, prefixes, tokens, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  if (!existed || !(await servedChannelNames(o.root)).length) await createChannels(o.root, STANDARD_CHANNELS);
+  const app = await createServer({ root: o.root, prefixes, tokens, bodyLimit: o.bodyLimit ?? DEFAULT_BODY_LIMIT, ...o.bounds });
   const address = await app.listen({ port: o.port ?? 8667, host: o.host ?? '127.0.0.1' });
   const base = address.replace('[::1]', 'localhost');
   for (const p of prefixes) log(`provd-repo: serving ${o.root} at ${base}${p.replace(/\/+$/, '')}/<channel>/ (give provd ${base}${p.replace(/\/+$/, '')}/testing/)`);

@@ -4,11 +4,8 @@
  * folder under the channel lock, rewrite plugins.db atomically and move superseded
  * packages to the archive channel. Every refusal happens before anything is written.
  */
-import { createWriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   copyEntry,
   INDEX_FILE,
@@ -24,19 +21,14 @@ import {
   readPackageOnce,
   type JsonObject,
   type PublishOutcome,
-  withTempDir,
 } from './domain';
 import { ARCHIVE } from './names';
+import { servedChannelNames } from './channels';
+import { HttpError } from './http-error';
+import { unreadablePackage } from './package-errors';
+import { tempArea } from './temp-area';
 
-/** An HTTP refusal: status and a one-line reason. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError } from './http-error';
 
 /** Writes to one channel queue up in this process; the lock file still guards against other processes. */
 const queues = new Map<string, Promise<unknown>>();
@@ -50,27 +42,6 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/** Streams a request body into a temp file, refusing more than `limit` bytes (413). */
-export async function receiveBody(body: Readable, limit: number, into: string): Promise<number> {
-  let size = 0;
-  await pipeline(
-    body,
-    async function* (source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        size += chunk.length;
-        if (size > limit) throw new HttpError(413, `request body over the ${limit}-byte limit`);
-        yield chunk;
-      }
-    },
-    createWriteStream(into, { flags: 'wx' }),
-  );
-  return size;
-}
-
-export function withUploadDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  return withTempDir('provd-repo-upload-', fn);
-}
-
 const outcomeStatus = (o: PublishOutcome) => (o.status === 'published' ? 201 : o.status === 'refused' ? 409 : 200);
 
 /** What the package says it is: its one top folder is the id, its plugin-info the version. */
@@ -79,12 +50,23 @@ async function identify(file: string, filename: string): Promise<{ pluginId: str
   try {
     pkg = await readPackageOnce(file);
   } catch (e) {
-    throw new HttpError(422, `${filename}: not a readable .tar.bz2 package (${(e as Error).message})`);
+    throw unreadablePackage(filename, (await fsp.stat(file)).size, e);
+  }
+  // names provd would extract outside its plugins folder: said as such, before any guess at the id
+  const escaping = pkg.members.find((m) => m.name.startsWith('/') || m.name.split('/').includes('..'));
+  if (escaping) {
+    const why = escaping.name.startsWith('/') ? 'has an absolute name' : "contains '..'";
+    throw new HttpError(422, `${filename}: member ${JSON.stringify(escaping.name)} ${why}: it would be extracted outside the plugin folder`);
   }
   const tops = new Set(pkg.members.map((m) => m.name.split('/').filter((p) => p && p !== '.')[0]).filter(Boolean));
   if (tops.size !== 1) throw new HttpError(422, `${filename}: expected one top-level folder named after the plugin id, found: ${[...tops].sort().join(', ') || 'none'}`);
   const pluginId = [...tops][0];
-  const data = pkg.read(`${pluginId}/${PLUGIN_INFO}`) ?? pkg.read(`./${pluginId}/${PLUGIN_INFO}`);
+  const infoMember = pkg.members.find((m) => m.name === `${pluginId}/${PLUGIN_INFO}` || m.name === `./${pluginId}/${PLUGIN_INFO}`);
+  if (infoMember && infoMember.type !== 'file') {
+    const to = infoMember.linkTarget !== undefined ? ` to ${JSON.stringify(infoMember.linkTarget)}` : '';
+    throw new HttpError(422, `${filename}: ${pluginId}/${PLUGIN_INFO} is a ${infoMember.type}${to}, not a regular file (provd would read another file than the one checked)`);
+  }
+  const data = infoMember && pkg.read(infoMember.name);
   if (!data) throw new HttpError(422, `${filename}: the package has no ${pluginId}/${PLUGIN_INFO}`);
   const pluginInfoText = data.toString('utf8');
   let version: string;
@@ -126,25 +108,49 @@ function archiveOf(root: string, channel: string): LocalChannel | undefined {
   return channel === ARCHIVE ? undefined : new ServedChannel(root, ARCHIVE);
 }
 
+/** Every channel of the root: the immutability rule judges a name against all of them. */
+async function released(root: string): Promise<LocalChannel[]> {
+  return (await servedChannelNames(root)).map((n) => new ServedChannel(root, n));
+}
+
+export interface WriteOptions {
+  allowDowngrade?: boolean;
+  lockTimeoutMs?: number;
+}
+
 /** PUT: publish the uploaded file as `filename` into `channel`. */
-export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void, allowDowngrade = false) {
+export async function publishUpload(root: string, channel: string, filename: string, file: string, log: (s: string) => void, opts: WriteOptions = {}) {
   const req = await identify(file, filename);
   // identify() ran every check publishPackage runs: what it may still throw is a server fault (500)
-  const outcome = await serialized(channel, () =>
-    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, { archive: archiveOf(root, channel), log, allowDowngrade }),
+  const outcome = await serialized(channel, async () =>
+    publishPackage(new ServedChannel(root, channel), { ...req, packageFile: file }, {
+      archive: archiveOf(root, channel),
+      released: await released(root),
+      tempRoot: tempArea(root),
+      lockTimeoutMs: opts.lockTimeoutMs,
+      log,
+      allowDowngrade: opts.allowDowngrade,
+    }),
   );
   return { status: outcomeStatus(outcome), outcome };
 }
 
 /** POST promote: copy `pluginId`'s entry and exact bytes from `from` into `to`. */
-export async function promoteEntry(root: string, from: string, to: string, pluginId: string, log: (s: string) => void, allowDowngrade = false) {
+export async function promoteEntry(root: string, from: string, to: string, pluginId: string, log: (s: string) => void, opts: WriteOptions = {}) {
   const text = await fsp.readFile(path.join(root, from, INDEX_FILE), 'utf8').catch(() => null);
   if (text === null) throw new HttpError(404, `channel ${from} has no ${INDEX_FILE}`);
   const index = parseIndex(text, `${from}/${INDEX_FILE}`);
   if (!isJsonObject(index.get(pluginId))) throw new HttpError(404, `${pluginId} is not in ${from}/${INDEX_FILE}`);
   const outcome = await serialized(to, async () => {
     try {
-      return await copyEntry(new ServedChannel(root, from), new ServedChannel(root, to), pluginId, { archive: archiveOf(root, to), log, allowDowngrade });
+      return await copyEntry(new ServedChannel(root, from), new ServedChannel(root, to), pluginId, {
+        archive: archiveOf(root, to),
+        released: await released(root),
+        tempRoot: tempArea(root),
+        lockTimeoutMs: opts.lockTimeoutMs,
+        log,
+        allowDowngrade: opts.allowDowngrade,
+      });
     } catch (e) {
       if (/broken|does not match|missing|cannot be published|not a readable/.test((e as Error).message)) throw new HttpError(422, (e as Error).message);
       throw e;

@@ -16,8 +16,8 @@ export interface CliServer {
   close(): Promise<void>;
 }
 
-export async function startCliServer(root: string, tokens: string): Promise<CliServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--root', root, '--port', '0'], {
+export async function startCliServer(root: string, tokens: string, args: string[] = []): Promise<CliServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--root', root, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PROVD_REPO_TOKENS: tokens },
   });

@@ -8,7 +8,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createPackage, packageFileName } from '../src/domain';
-import { createServer } from '../src/server';
+import { createServer, type ServerOptions } from '../src/server';
+import { createChannels, STANDARD_CHANNELS } from '../src/channels';
 import { parseTokens } from '../src/tokens';
 
 export const WRITE_ALL = 'all-channels-token-0123456789';
@@ -65,8 +66,11 @@ export async function buildPlugin(outDir: string, spec: PluginSpec): Promise<str
   }
 }
 
-export async function startServer(root: string, opts: { prefixes?: string[]; bodyLimit?: number; log?: string[] } = {}) {
+export async function startServer(root: string, opts: { prefixes?: string[]; bodyLimit?: number; log?: string[] } & Omit<Partial<ServerOptions>, 'log'> = {}) {
+  // a new repository's channels, as `provd-repo serve` creates them in a new root
+  await createChannels(root, STANDARD_CHANNELS);
   const app = await createServer({
+    ...opts,
     root,
     prefixes: opts.prefixes ?? ['/plugins/2'],
     tokens: parseTokens(TOKENS, 'test tokens'),

@@ -55,6 +55,8 @@ export interface PromoteRequest {
   to: ChannelBackend;
   toName: string;
   archive: ChannelBackend;
+  /** every channel of the repository, judged by the immutability rule (default: from and the archive) */
+  released?: ChannelBackend[];
   /** with from = archive: the version to restore */
   version?: string;
   /** `from` is the archive channel (no index; needs `version`) */
@@ -100,6 +102,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const fromIndex = req.fromArchive ? new Map() : await readIndex(req.from);
   const publishOpts: PublishOptions = {
     archive: req.archive,
+    released: req.released ?? [req.from],
     log,
     lockTimeoutMs: req.lockTimeoutMs,
     lockStaleMs: req.lockStaleMs,

@@ -19,6 +19,7 @@ import { ChannelIndex, indexEntry, compareVersions, supersededFiles, isReference
 import { readIndex } from './read-index';
 import { readPackageOnce, fileFacts } from './package-cache';
 import { withTempDir } from '../fs/temp-dir';
+import { immutabilityRefusal } from './immutability';
 import { ChannelBackend, PublishOutcome, PublishRequest } from '../repository/backend';
 import { sha1File } from '../package/read';
 import { packageFileName } from '../format/package-name';
@@ -53,6 +54,10 @@ export interface PublishOptions {
   lockStaleMs?: number;
   /** Replace a newer indexed version (promote --allow-downgrade, rollback); the replaced file is archived. */
   allowDowngrade?: boolean;
+  /** Every channel of the repository: a name released in any of them keeps its bytes (immutability.ts; the archive is always judged). */
+  released?: ChannelBackend[];
+  /** Where temp files go (a server keeps them under its root); default the system's temp folder. */
+  tempRoot?: string;
 }
 
 interface Candidate {
@@ -212,6 +217,11 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
   const index = await readIndex(channel);
   const first = decide(index, c, where, opts.allowDowngrade);
   if (first.kind === 'refused') return refused(first);
+  const judged = [opts.archive, ...(opts.released ?? [])];
+  if (first.kind === 'publish') {
+    const clash = await withTempDir('provd-channel-', (tmp) => immutabilityRefusal(channel, judged, c, tmp), opts.tempRoot);
+    if (clash) return refused({ message: clash });
+  }
 
   if (opts.dryRun) {
     const after = new Map(index).set(c.pluginId, makeEntry(c.info, c.filename, c.size, c.sha1));
@@ -250,6 +260,8 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
         const locked = await readIndex(channel);
         const second = decide(locked, c, where, opts.allowDowngrade);
         if (second.kind === 'refused') return refused(second);
+        const clash = second.kind === 'publish' ? await immutabilityRefusal(channel, judged, c, tmpDir) : null;
+        if (clash) return refused({ message: clash });
         const replaced = second.kind === 'publish' ? indexEntry(locked, c.pluginId)?.filename : undefined;
         if (second.kind === 'publish') {
           // Cleanups only run under the lock, so the file checked now is the file the index gets.
@@ -272,7 +284,7 @@ async function placeCandidate(channel: ChannelBackend, c: Candidate, opts: Publi
       if (e instanceof Refusal) return refused({ message: e.message });
       throw e;
     }
-  });
+  }, opts.tempRoot);
 }
 
 /**
@@ -329,5 +341,5 @@ export async function copyEntry(
     const info = entryPluginInfo(entry);
     await checkPackageFile(file, sha1, pluginId, info);
     return publishCandidate(to, { pluginId, version, file, filename, size, sha1, info }, opts);
-  });
+  }, opts.tempRoot);
 }

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { PackageMember, readTarMembers } from './tar-reader';
 import { runBzip2 } from './compression';
+import { boundedBytes, checkPluginInfoSize, MemberBudget, packageLimits, type PackageLimits } from './limits';
 
 export type { PackageMember } from './tar-reader';
 
@@ -20,12 +21,16 @@ export type MemberBody = AsyncIterable<Buffer>;
 export async function scanPackage(
   file: string,
   onMember: (m: PackageMember, body: MemberBody | null) => void | Promise<void>,
+  limits: Readonly<PackageLimits> = packageLimits(),
 ): Promise<void> {
   const tar = new PassThrough({ highWaterMark: 1 << 20 });
   const decompressing = runBzip2(['-d', '-c'], fs.createReadStream(file), tar);
   let handlerFailed = false;
+  // limits.ts: a bomb stops at the header or the byte that crosses a bound
+  const budget = new MemberBudget(limits);
   try {
-    for await (const { member, body } of readTarMembers(tar)) {
+    for await (const { member, body } of readTarMembers(boundedBytes(tar, limits))) {
+      budget.admit(member);
       try {
         await onMember(member, body);
       } catch (err) {
@@ -55,7 +60,10 @@ export async function readPackage(
   const contents = new Map<string, Buffer>();
   await scanPackage(file, async (m, body) => {
     members.push(m);
-    if (body && keep(m.name)) contents.set(m.name, await buffer(body));
+    if (!body || !keep(m.name)) return;
+    // <id>/plugin-info is what callers keep: never held whole past its limit
+    if (m.name.split('/').filter((p) => p && p !== '.').length === 2 && m.name.endsWith(`/plugin-info`)) checkPluginInfoSize(m);
+    contents.set(m.name, await buffer(body));
   });
   return { members, read: (name: string) => contents.get(name) };
 }

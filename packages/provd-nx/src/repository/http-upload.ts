@@ -15,6 +15,7 @@ import { HttpChannel } from './http';
 import { fetchTimed } from './http-fetch';
 
 export const TOKEN_ENV = PROVD_ENV.repositoryToken;
+const RETRIES = 5;
 
 /** Reads as HttpChannel does; writes go to the server's upload API. */
 export class HttpUploadChannel extends HttpChannel {
@@ -47,6 +48,19 @@ export class HttpUploadChannel extends HttpChannel {
   }
 
   private async send(method: string, url: string, body: string | { file: string }, type: string, what: string): Promise<PublishOutcome> {
+    // a busy server (429: this token's uploads in flight; 503: a channel lock) says when to come back
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendOnce(method, url, body, type, what);
+      } catch (e) {
+        const wait = (e as { retryAfter?: number }).retryAfter;
+        if (wait === undefined || attempt >= RETRIES) throw e;
+        await new Promise((r) => setTimeout(r, wait * 1000));
+      }
+    }
+  }
+
+  private async sendOnce(method: string, url: string, body: string | { file: string }, type: string, what: string): Promise<PublishOutcome> {
     const got = await fetchTimed(
       url,
       { method, headers: { authorization: `Bearer ${this.token}`, 'content-type': type }, ...(typeof body === 'string' ? { body } : {}) },
@@ -63,7 +77,10 @@ export class HttpUploadChannel extends HttpChannel {
     }
     // 201 published, 200 already there, 409 refused: the server's outcome, as publishPackage reports it
     if ((res.status === 200 || res.status === 201 || res.status === 409) && data?.status) return data as PublishOutcome;
-    throw new Error(`${what}: HTTP ${res.status}: ${data?.error ?? text.slice(0, 300)}`);
+    const error = new Error(`${what}: HTTP ${res.status}: ${data?.error ?? text.slice(0, 300)}`);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if ((res.status === 429 || res.status === 503) && retryAfter >= 0 && retryAfter <= 60) Object.assign(error, { retryAfter });
+    throw error;
   }
 
   /** One PUT: the server checks the package, indexes it under its lock, archives what it supersedes. */

@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { tempName, TEMP_RE, HOST_TAG, TEMP_MAX_AGE_MS } from '../fs/temp-dir';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, LockInfo, holderIsDeadHere, describeHolder, timeoutError, sleep, backoff, lockContent, pidAlive, parseLockInfo, heartbeat } from './lock';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_MS, LOCK_FILE, LockInfo, holderIsDeadHere, describeHolder, timeoutError, sleep, backoff, lockContent, parseLockInfo, heartbeat } from './lock';
 import { ChannelBackend, UploadOptions, LockOptions } from './backend';
 import { checkPathComponent } from '../format/path-component';
+import { isAlive } from '../fs/process-identity';
 import { RepositoryMissingError, type ChannelOptions } from './backend';
 
 async function fsyncPath(p: string, flags: string): Promise<void> {
@@ -199,7 +200,7 @@ export class LocalChannel implements ChannelBackend {
       const m = TEMP_RE.exec(name);
       if (!m) continue;
       const p = path.join(this.dir, name);
-      const dead = m[2] === HOST_TAG && !pidAlive(Number(m[1]));
+      const dead = m[2] === HOST_TAG && !isAlive({ pid: Number(m[1]), start: m[3] ?? null });
       try {
         if (dead || Date.now() - (await fsp.stat(p)).mtimeMs > TEMP_MAX_AGE_MS) await fsp.rm(p, { force: true });
       } catch {

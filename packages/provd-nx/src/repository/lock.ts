@@ -1,5 +1,6 @@
 /** The channel lock: who holds it, waiting for it, and when it counts as abandoned. */
 import * as os from 'node:os';
+import { isAlive, selfIdentity } from '../fs/process-identity';
 
 export const LOCK_FILE = '.plugins.db.lock';
 export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
@@ -11,10 +12,14 @@ export interface LockInfo {
   host: string;
   time: string;
   token: string;
+  /** the holder's start time and boot (process-identity.ts): a later process with the same pid is not it */
+  start?: string | null;
+  boot?: string | null;
 }
 
 export function lockContent(owner: string, token: string): string {
-  const info: LockInfo = { owner, pid: process.pid, host: os.hostname(), time: new Date().toISOString(), token };
+  const { start, boot } = selfIdentity();
+  const info: LockInfo = { owner, pid: process.pid, host: os.hostname(), time: new Date().toISOString(), token, start, boot };
   return `${JSON.stringify(info)}\n`;
 }
 
@@ -32,10 +37,10 @@ export function describeHolder(info: Partial<LockInfo> | null): string {
   return `${info.owner ?? '?'} (pid ${info.pid ?? '?'} on ${info.host ?? '?'}, since ${info.time ?? '?'})`;
 }
 
-/** Same host and the pid no longer exists: the holder died without releasing. */
+/** Same host and the process no longer runs (its pid is gone, or now names a later process): the holder died without releasing. */
 export function holderIsDeadHere(info: Partial<LockInfo> | null): boolean {
   if (!info || info.host !== os.hostname() || typeof info.pid !== 'number') return false;
-  return !pidAlive(info.pid);
+  return !isAlive({ pid: info.pid, start: typeof info.start === 'string' ? info.start : null, boot: typeof info.boot === 'string' ? info.boot : null });
 }
 
 export function pidAlive(pid: number): boolean {
@@ -55,10 +60,22 @@ export function backoff(attempt: number): number {
   return base / 2 + Math.random() * base;
 }
 
+/** A lock wait that ran out: a server answers it 503 with Retry-After, naming the holder. */
+export class LockTimeoutError extends Error {
+  constructor(
+    message: string,
+    readonly holder: string,
+  ) {
+    super(message);
+    this.name = 'LockTimeoutError';
+  }
+}
+
 export function timeoutError(what: string, timeoutMs: number, holder: Partial<LockInfo> | null): Error {
-  return new Error(
+  return new LockTimeoutError(
     `timed out after ${timeoutMs} ms waiting for the lock ${what} held by ${describeHolder(holder)}; ` +
       'if that publish is gone, the lock is broken automatically once stale',
+    describeHolder(holder),
   );
 }
 

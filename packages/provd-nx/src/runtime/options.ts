@@ -11,12 +11,19 @@ export interface ProvdPluginOptions {
    * PROVD_REPOSITORY overrides it.
    */
   repository?: string;
+  /** Bounds on reading any package (package/limits.ts): decompressed bytes (default 512 MiB). */
+  maxUnpackedBytes?: number;
+  /** ... members (default 20000). */
+  maxMembers?: number;
+  /** ... bytes of plugin-info (default 1 MiB). */
+  maxPluginInfoBytes?: number;
 }
 
 export interface NormalizedOptions {
   pluginsDir: string;
   distDir: string;
   repository: string;
+  packageLimits: { maxUnpackedBytes?: number; maxMembers?: number; maxPluginInfoBytes?: number };
 }
 
 export function normalizeOptions(options: ProvdPluginOptions | undefined): NormalizedOptions {
@@ -24,6 +31,7 @@ export function normalizeOptions(options: ProvdPluginOptions | undefined): Norma
     pluginsDir: trimSlashes(options?.pluginsDir ?? 'plugins'),
     distDir: trimSlashes(options?.distDir ?? 'dist'),
     repository: options?.repository ?? 'dist/repository',
+    packageLimits: { maxUnpackedBytes: options?.maxUnpackedBytes, maxMembers: options?.maxMembers, maxPluginInfoBytes: options?.maxPluginInfoBytes },
   };
 }
 

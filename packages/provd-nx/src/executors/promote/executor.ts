@@ -3,7 +3,7 @@ import { isDryRun, repositoryOf } from '../shared/context';
 import { orphans } from '../../channel/orphans';
 import { formatPromoteTable, promote } from '../../channel/promote';
 import { releaseScope } from '../shared/release-scope';
-import type { ChannelName } from '../../repository/backend';
+import { CHANNEL_NAMES, type ChannelName } from '../../repository/backend';
 import { recordRun } from '../shared/run-log';
 import { executor, TaskBody } from '../shared/task';
 import type { PromoteExecutorSchema } from './schema';
@@ -34,6 +34,7 @@ const promoteTask: TaskBody<PromoteExecutorSchema> = async (options, context, ou
       to: repository.channel(toName),
       toName,
       archive: repository.channel('archive'),
+      released: CHANNEL_NAMES.map((n) => repository.channel(n)),
       fromArchive: fromName === 'archive',
       version,
       dryRun,

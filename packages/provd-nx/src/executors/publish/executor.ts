@@ -5,7 +5,7 @@ import { modelVersion } from '../../build/model';
 import { readIndex } from '../../channel/read-index';
 import { orphans } from '../../channel/orphans';
 import { removeEntries } from '../../channel/promote';
-import type { ChannelBackend } from '../../repository/backend';
+import { CHANNEL_NAMES, type ChannelBackend } from '../../repository/backend';
 import { fixCommand } from '../shared/bump-commit';
 import { releaseScope } from '../shared/release-scope';
 import { isDryRun, modelOf, pluginOptions, repositoryOf } from '../shared/context';
@@ -33,6 +33,7 @@ const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) =
     const fromScratch = scratch && existsSync(packagePath(scratch, model.pluginId, modelVersion(context.root, model)));
     const outcome = await publishModel(context.root, model, fromScratch ? scratch : pluginOptions(context).distDir, repository.channel(channelName), {
       archive: repository.channel('archive'),
+      released: CHANNEL_NAMES.map((n) => repository.channel(n)),
       dryRun,
       log: (line) => out.log(`  ${line}`),
     });

@@ -8,6 +8,7 @@ import { Repository } from '../../repository/backend';
 import { Model, ProvdMetadata } from '../../build/model';
 import { provdEnv } from '../../runtime/env';
 import { versionBase as baseRule } from '../../version/decide';
+import { setPackageLimits } from '../../package/limits';
 
 /** The model an executor runs for, from the metadata the plugin inferred. */
 export function modelOf(context: ExecutorContext): Model {
@@ -88,8 +89,17 @@ function batchOf(context: ExecutorContext): Batch {
 
 /** The plugin's options as registered in nx.json. */
 export function pluginOptions(context: ExecutorContext): NormalizedOptions {
-  return pluginOptionsOf(context.nxJsonConfiguration);
+  const options = pluginOptionsOf(context.nxJsonConfiguration);
+  // every executor reads its options here: the package limits apply to whatever it reads next
+  setPackageLimits(options.packageLimits, LIMIT_OPTION_NAMES);
+  return options;
 }
+
+const LIMIT_OPTION_NAMES = {
+  maxUnpackedBytes: 'nx.json @provd/nx option maxUnpackedBytes',
+  maxMembers: 'nx.json @provd/nx option maxMembers',
+  maxPluginInfoBytes: 'nx.json @provd/nx option maxPluginInfoBytes',
+};
 
 /** The git base versions are measured from: option, then nx affected's --base (captured by our hook), NX_BASE, nx.json. */
 export function versionBase(option: string | undefined, context: ExecutorContext): string {
@@ -113,5 +123,6 @@ export function bumpOf(option: string | number | undefined): string {
 
 /** The repository publish/promote/verify work on: option, then nx.json, PROVD_REPOSITORY over both. */
 export function repositoryOf(option: string | undefined, context: ExecutorContext, opts: { create?: boolean } = {}): Repository {
-  return openRepository(repositoryLocation(option ?? pluginOptions(context).repository), context.root, opts);
+  const configured = pluginOptions(context).repository; // also applies the package limits
+  return openRepository(repositoryLocation(option ?? configured), context.root, opts);
 }
