@@ -2,21 +2,24 @@
  * The repository server: channels under `root` served read-only at `<prefix>/<channel>/`
  * (what provd downloads), HTML pages, and token-guarded publish/promote.
  *
- *   GET|HEAD <prefix>/<channel>/<file>     plugins.db and packages (ETag, Last-Modified, 304, Range)
+ *   GET|HEAD <prefix>/<channel>/<file>     plugins.db and packages, from memory (static-route.ts)
  *   GET      <prefix>/                     channel list;  <prefix>/<channel>/  one channel
  *   GET      <prefix>/-/compare?from=testing&to=stable[&family=]   what promote would change
  *   GET      <prefix>/-/plugin/<id>        one plugin, with its archived versions
  *   PUT      <prefix>/<channel>/<id>-<version>.tar.bz2   publish (body: the package)
  *   POST     <prefix>/<channel>/promote    {"pluginId": ..., "from": "testing"[, "allowDowngrade": true]}: copy an entry here
  */
-import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as fsp from 'node:fs/promises';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { INDEX_FILE } from './domain';
 import { BadName, checkChannelName, checkPackageName, checkPluginId, normalizePrefix } from './names';
+import { sendPage } from './page-response';
 import { channelPage, comparePage, pluginPage, rootPage } from './pages';
+import { batchedLines, requestLine } from './request-log';
+import { StaticFiles, type StaticCacheOptions } from './static-cache';
+import { staticDownloads } from './static-route';
 import { authorize, type TokenGrant } from './tokens';
 import { promoteEntry, publishUpload } from './upload';
 import { HttpError } from './http-error';
@@ -44,6 +47,8 @@ export interface ServerOptions {
   lockTimeoutMs?: number;
   /** Bounds on reading an uploaded package (package/limits.ts in @provd/nx). */
   packageLimits?: Partial<PackageLimits>;
+  /** Bounds of the in-memory download cache. */
+  cache?: StaticCacheOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -58,13 +63,20 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   if (!(await fsp.stat(root).catch(() => null))?.isDirectory()) throw new Error(`--root ${opts.root}: not a folder`);
   const prefixes = [...new Set(opts.prefixes.map(normalizePrefix))];
   const limit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const log = opts.log ?? batchedLines(process.stdout);
   const bodyLimits = { maxBytes: limit, idleMs: opts.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS, totalMs: opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS };
   const writeOpts = { lockTimeoutMs: opts.lockTimeoutMs ?? DEFAULT_SERVER_LOCK_TIMEOUT_MS };
   const slots = new UploadSlots(opts.maxUploadsPerToken ?? DEFAULT_UPLOADS_PER_TOKEN);
   setPackageLimits(opts.packageLimits ?? {}, LIMIT_FLAGS);
   const swept = await prepareTempArea(root);
   if (swept) log(`swept ${swept} temp folder(s) left by a stopped server`);
+  const files = new StaticFiles(root, opts.cache);
+  const downloads = staticDownloads(
+    files,
+    prefixes,
+    (req, status, length, start) => log(requestLine(req, status, length, Number(process.hrtime.bigint() - start) / 1e6)),
+    log,
+  );
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
@@ -73,14 +85,22 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     routerOptions: { maxParamLength: 512 },
     // a backstop for every request (uploads have their own idle and total timeouts)
     requestTimeout: bodyLimits.totalMs + 60_000,
+    // downloads are answered before fastify's routing; everything else goes on to it
+    serverFactory: (handler) => http.createServer((req, res) => downloads(req, res) || handler(req, res)),
+  });
+  app.addHook('onClose', async () => files.close());
+  // after a write, before its answer: a client that reads next sees what it wrote
+  app.addHook('onSend', async (req, reply) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 300) {
+      files.invalidate();
+    }
   });
 
   // Uploads stream to a temp file: hand the handler the untouched body.
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
   app.addHook('onResponse', async (req, reply) => {
-    const len = reply.getHeader('content-length');
-    log(`${req.ip} ${req.method} ${req.url} ${reply.statusCode} ${len ?? '-'} ${reply.elapsedTime.toFixed(1)}ms`);
+    log(requestLine(req.raw, reply.statusCode, reply.getHeader('content-length') as string | undefined, reply.elapsedTime));
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
@@ -103,41 +123,19 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     if (r === 'unauthenticated') throw new HttpError(401, opts.tokens.length ? 'a valid bearer token is required' : 'writes are disabled: no tokens configured');
     if (r === 'forbidden') throw new HttpError(403, `this token may not write to ${channel}`);
   };
-  const sendHtml = (reply: FastifyReply, body: string | null) =>
-    body === null ? reply.status(404).type('text/plain').send('not found\n') : reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(body);
 
-  for (const [i, prefix] of prefixes.entries()) {
-    await app.register(fastifyStatic, {
-      root,
-      prefix: `${prefix}/`,
-      decorateReply: i === 0,
-      index: false,
-      list: false,
-      dotfiles: 'ignore',
-      // only <channel>/<file>: no dot files (locks, temp files), nothing deeper or shallower
-      allowedPath: (p: string) => {
-        const parts = p.split('/');
-        if (parts.length !== 3 || parts[0] !== '') return false;
-        try {
-          checkChannelName(parts[1]);
-          return parts[2] === INDEX_FILE || checkPackageName(parts[2]) === parts[2];
-        } catch {
-          return false;
-        }
-      },
-    });
-
-    app.get(`${prefix}/`, async (_req, reply) => sendHtml(reply, await rootPage(root, prefix)));
+  for (const prefix of prefixes) {
+    app.get(`${prefix}/`, async (req, reply) => sendPage(req, reply, await rootPage(root, prefix)));
     app.get<{ Querystring: { from?: string; to?: string; family?: string } }>(`${prefix}/-/compare`, async (req, reply) => {
       const from = checkChannelName(req.query.from ?? 'testing');
       const to = checkChannelName(req.query.to ?? 'stable');
-      return sendHtml(reply, await comparePage(root, prefix, from, to, req.query.family || undefined));
+      return sendPage(req, reply, await comparePage(root, prefix, from, to, req.query.family || undefined));
     });
     app.get<{ Params: { id: string } }>(`${prefix}/-/plugin/:id`, async (req, reply) =>
-      sendHtml(reply, await pluginPage(root, prefix, checkPluginId(req.params.id))),
+      sendPage(req, reply, await pluginPage(root, prefix, checkPluginId(req.params.id))),
     );
     app.get<{ Params: { channel: string } }>(`${prefix}/:channel/`, async (req, reply) =>
-      sendHtml(reply, await channelPage(root, prefix, checkChannelName(req.params.channel))),
+      sendPage(req, reply, await channelPage(root, prefix, checkChannelName(req.params.channel))),
     );
     app.get<{ Params: { channel: string } }>(`${prefix}/:channel`, async (req, reply) =>
       reply.redirect(`${prefix}/${encodeURIComponent(checkChannelName(req.params.channel))}/`, 301),
