@@ -14,6 +14,7 @@ import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Peers } from './cluster';
 import { BadName, checkChannelName, checkPackageName, checkPluginId, normalizePrefix } from './names';
 import { sendPage } from './page-response';
 import { channelPage, comparePage, pluginPage, rootPage } from './pages';
@@ -49,6 +50,8 @@ export interface ServerOptions {
   packageLimits?: Partial<PackageLimits>;
   /** Bounds of the in-memory download cache. */
   cache?: StaticCacheOptions;
+  /** Other processes serving the root (cluster workers): told about each write before its answer. */
+  peers?: Peers;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -88,11 +91,13 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     // downloads are answered before fastify's routing; everything else goes on to it
     serverFactory: (handler) => http.createServer((req, res) => downloads(req, res) || handler(req, res)),
   });
+  opts.peers?.subscribe(() => files.invalidate());
   app.addHook('onClose', async () => files.close());
   // after a write, before its answer: a client that reads next sees what it wrote
   app.addHook('onSend', async (req, reply) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 300) {
       files.invalidate();
+      await opts.peers?.wrote();
     }
   });
 
