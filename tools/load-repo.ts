@@ -1,66 +1,80 @@
 /**
- * Load test of the repository server (loopback only, bounded in count and time):
- *  - downloads: 200 concurrent clients fetching plugins.db then a package, in turn;
- *  - uploads: 16 concurrent uploaders publishing distinct packages to testing;
- *  - the same downloads served by nginx from the same folder, as the anchor.
- * Reports requests/s, p50/p99 latency, errors and the server's peak memory (VmHWM of
- * its processes), prints a table and writes tools/load-repo.md.
+ * Load test of the repository server against Debian's nginx, in the same run (loopback only):
+ *  - downloads: wrk (1 thread, keep-alive) fetching plugins.db (~5 KB) and a ~150 KiB package at
+ *    10, 50 and 200 connections, provd-repo and nginx serving the same folder, runs in ABAB order
+ *    (provd-repo, nginx, provd-repo, nginx) so that a change in the machine's load hits both;
+ *  - uploads: 16 concurrent uploaders publishing distinct packages to testing (0 may be lost).
+ * provd-repo runs as its CLI (`serve --workers auto`, its request log to a file); nginx as Debian
+ * configures it (sendfile, access log on) in a temp prefix. Prints the table and writes
+ * tools/load-repo.md. Goal: provd-repo >= 0.5x nginx's requests/s, p99 <= 3x nginx's.
  *
- *   npm run bench:repo [-- --requests 6000 --seconds 40 --uploads 64]
+ *   npm run bench:repo [-- --seconds 10 --connections 10,50,200 --workers auto --uploads 64]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildPlugin, tempDir } from '../packages/provd-repo/test/fixture';
+import { freePort, nginxVersion, startNginx } from '../packages/provd-repo/test/nginx';
 
 const { values: args } = parseArgs({
   options: {
-    clients: { type: 'string', default: '200' },
-    requests: { type: 'string', default: '6000' },
-    seconds: { type: 'string', default: '40' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10,50,200' },
+    workers: { type: 'string', default: 'auto' },
+    plugins: { type: 'string', default: '20' },
+    'package-kb': { type: 'string', default: '150' },
     uploaders: { type: 'string', default: '16' },
     uploads: { type: 'string', default: '64' },
-    plugins: { type: 'string', default: '12' },
-    'package-kb': { type: 'string', default: '256' },
     out: { type: 'string', default: path.join(__dirname, 'load-repo.md') },
   },
 });
-const CLIENTS = Number(args.clients);
-const REQUESTS = Number(args.requests);
 const SECONDS = Number(args.seconds);
-const UPLOADERS = Number(args.uploaders);
-const UPLOADS = Number(args.uploads);
+const CONNECTIONS = args.connections!.split(',').map(Number);
 const PLUGINS = Number(args.plugins);
 const PACKAGE_BYTES = Number(args['package-kb']) * 1024;
+const UPLOADERS = Number(args.uploaders);
+const UPLOADS = Number(args.uploads);
 const TOKEN = `load-test-${process.pid}-token-0123456789`;
 const REPO_BIN = path.join(__dirname, '../packages/provd-repo/bin/provd-repo.js');
+const WRK = process.env.WRK ?? '/usr/bin/wrk';
 
-interface Result {
-  scenario: string;
-  server: string;
+export interface WrkRun {
   requests: number;
-  errors: number;
-  seconds: number;
-  p50: number;
+  rps: number;
   p99: number;
-  peakMiB: number;
-  note?: string;
+  errors: number;
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+/** Requests/s, p99 (ms) and errors from `wrk --latency` output. */
+export function parseWrk(out: string): WrkRun {
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+  const ms = (v: string, unit: string) => Number(v) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit] ?? NaN);
+  const p99 = /^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$/m.exec(out);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    requests: num(/(\d+) requests in/),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p99: p99 ? ms(p99[1], p99[2]) : NaN,
+    errors: (num(/Non-2xx or 3xx responses: (\d+)/) || 0) + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+  };
+}
 
-function freePort(): Promise<number> {
+function wrk(url: string, connections: number, seconds: number): Promise<WrkRun> {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
+    const c = spawn(WRK, ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d));
+    c.stderr!.on('data', (d: Buffer) => (out += d));
+    c.on('error', reject);
+    c.on('exit', (code) => {
+      const run = parseWrk(out);
+      if (code !== 0 || Number.isNaN(run.rps)) reject(new Error(`wrk ${url} exited ${code}:\n${out}`));
+      else resolve(run);
     });
-    s.on('error', reject);
   });
 }
 
@@ -80,20 +94,22 @@ async function waitFor(url: string, child: ChildProcess, deadlineMs = 30_000): P
   throw new Error(`${url}: no answer within ${deadlineMs} ms`);
 }
 
-/** Peak resident memory of a process and its children, from /proc (Linux). */
-function peakMiB(pid: number): number {
+/** Resident memory of a process and its children, from /proc (Linux): now and peak. */
+function memMiB(pid: number): { rss: number; peak: number } {
   const pids = [pid];
   try {
     for (const t of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) pids.push(Number(t));
   } catch {
     // no children file
   }
-  let kb = 0;
+  let rss = 0;
+  let peak = 0;
   for (const p of pids) {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-    if (m) kb += Number(m[1]);
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    rss += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    peak += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   }
-  return kb / 1024;
+  return { rss: rss / 1024, peak: peak / 1024 };
 }
 
 function request(agent: http.Agent, url: URL, method = 'GET', body?: Buffer, headers: Record<string, string> = {}): Promise<number> {
@@ -101,21 +117,20 @@ function request(agent: http.Agent, url: URL, method = 'GET', body?: Buffer, hea
     const req = http.request(url, { agent, method, headers: body ? { ...headers, 'content-length': body.length } : headers }, (res) => {
       res.on('data', () => undefined).on('end', () => resolve(res.statusCode ?? 0)).on('error', reject);
     });
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(60_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject).end(body);
   });
 }
 
-/** `workers` loops sharing a budget of `total` requests and a deadline; each takes the next job. */
-async function drive(workers: number, total: number, seconds: number, job: (i: number) => Promise<number>, ok: (status: number) => boolean) {
+/** `workers` loops sharing `total` jobs; each takes the next. */
+async function drive(workers: number, total: number, job: (i: number) => Promise<number>, ok: (status: number) => boolean) {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
-  const deadline = Date.now() + seconds * 1000;
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      while (next < total && Date.now() < deadline) {
+      while (next < total) {
         const i = next++;
         const t0 = process.hrtime.bigint();
         try {
@@ -127,143 +142,153 @@ async function drive(workers: number, total: number, seconds: number, job: (i: n
       }
     }),
   );
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
   latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, errors, seconds: elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), truncated: next < total };
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
+  return { requests: latencies.length, errors, seconds: Number(process.hrtime.bigint() - start) / 1e9, p50: at(0.5), p99: at(0.99) };
 }
 
-async function downloads(base: string, files: string[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-  try {
-    // every client alternates plugins.db and a package, like provd's update then install
-    return await drive(CLIENTS, REQUESTS, SECONDS, (i) => request(agent, new URL(i % 2 ? files[(i >> 1) % files.length] : 'plugins.db', base)), (s) => s === 200);
-  } finally {
-    agent.destroy();
-  }
+interface Row {
+  file: string;
+  connections: number;
+  repo: WrkRun[];
+  nginx: WrkRun[];
 }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function downloadTable(rows: Row[]): string {
+  const head = ['file', 'connections', 'provd-repo req/s', 'nginx req/s', 'ratio', 'p99 provd / nginx (ms)', 'goal (>= 0.5x, p99 <= 3x)'];
+  const cells = rows.map((r) => {
+    const repo = mean(r.repo.map((x) => x.rps));
+    const ng = mean(r.nginx.map((x) => x.rps));
+    const p99r = mean(r.repo.map((x) => x.p99));
+    const p99n = mean(r.nginx.map((x) => x.p99));
+    const met = repo >= 0.5 * ng && p99r <= 3 * p99n;
+    return [r.file, String(r.connections), repo.toFixed(0), ng.toFixed(0), (repo / ng).toFixed(2), `${p99r.toFixed(1)} / ${p99n.toFixed(1)}`, met ? 'met' : 'missed'];
+  });
+  return markdown(head, cells);
+}
+
+function markdown(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   if (os.platform() !== 'linux') throw new Error('the load test reads /proc: Linux only');
+  for (const tool of [WRK, '/usr/sbin/nginx']) if (spawnSync(tool, ['-v']).error) throw new Error(`${tool} is missing: install Debian's wrk and nginx`);
   const root = await tempDir('provd-repo-load-');
   const work = await tempDir('provd-repo-load-pkgs-');
   const children: ChildProcess[] = [];
-  const results: Result[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const loadBefore = loadavg();
   try {
-    await fsp.chmod(root, 0o755); // nginx workers may run as another user
-    console.log(`building ${PLUGINS + UPLOADS} packages of ~${PACKAGE_BYTES >> 10} KiB...`);
-    const seeded = await Promise.all(Array.from({ length: PLUGINS }, (_, i) => buildPlugin(work, { id: `load-a${i}-1.0`, version: '1.0.0', firmwareBytes: PACKAGE_BYTES })));
+    await fsp.chmod(root, 0o755);
+    console.log(`building ${PLUGINS} packages of ~${PACKAGE_BYTES >> 10} KiB and ${UPLOADS} to upload...`);
+    const seeded: string[] = [];
+    for (let i = 0; i < PLUGINS; i += 4) {
+      seeded.push(...(await Promise.all(Array.from({ length: Math.min(4, PLUGINS - i) }, (_, j) => buildPlugin(work, { id: `load-a${i + j}-1.0`, version: '1.0.0', firmwareBytes: PACKAGE_BYTES - 1536 })))));
+    }
     const uploads: string[] = [];
     for (let i = 0; i < UPLOADS; i += 8) {
-      uploads.push(...(await Promise.all(Array.from({ length: Math.min(8, UPLOADS - i) }, (_, j) => buildPlugin(work, { id: `load-u${i + j}-1.0`, version: '1.0.0', firmwareBytes: PACKAGE_BYTES })))));
+      uploads.push(...(await Promise.all(Array.from({ length: Math.min(8, UPLOADS - i) }, (_, j) => buildPlugin(work, { id: `load-u${i + j}-1.0`, version: '1.0.0', firmwareBytes: 4096 })))));
     }
 
-    // provd-repo, the real CLI in its own process
+    // provd-repo, the real CLI in its own processes, its request log to a file
     const port = await freePort();
-    const logFile = path.join(work, 'provd-repo.log');
-    const log = await fsp.open(logFile, 'w');
-    const repo = spawn(process.execPath, [REPO_BIN, 'serve', '--root', root, '--port', String(port)], {
+    const log = await fsp.open(path.join(work, 'provd-repo.log'), 'w');
+    const repo = spawn(process.execPath, [REPO_BIN, 'serve', '--root', root, '--port', String(port), '--workers', args.workers!], {
       stdio: ['ignore', log.fd, 'inherit'],
       env: { ...process.env, PROVD_REPO_TOKENS: `${TOKEN} *` },
     });
     children.push(repo);
-    const base = `http://127.0.0.1:${port}/plugins/2/testing/`;
+    const repoBase = `http://127.0.0.1:${port}/plugins/2/testing/`;
     await waitFor(`http://127.0.0.1:${port}/plugins/2/`, repo);
-    const idleMiB = peakMiB(repo.pid!); // after startup: Node, fastify and the TypeScript loader
+    const idle = memMiB(repo.pid!);
 
-    // seed through the server itself, then measure
     const agent = new http.Agent({ keepAlive: true, maxSockets: UPLOADERS });
     const put = (file: string) =>
-      request(agent, new URL(path.basename(file), base), 'PUT', readFileSync(file), { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' });
+      request(agent, new URL(path.basename(file), repoBase), 'PUT', readFileSync(file), { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/octet-stream' });
     for (const f of seeded) if ((await put(f)) !== 201) throw new Error(`seeding ${f} failed`);
-    const files = seeded.map((f) => path.basename(f));
+    const pkgName = path.basename(seeded[0]);
+    const sizes = { db: (await fsp.stat(path.join(root, 'testing', 'plugins.db'))).size, pkg: (await fsp.stat(seeded[0])).size };
 
-    const dl = await downloads(base, files);
-    results.push({ scenario: `downloads, ${CLIENTS} clients`, server: 'provd-repo', ...dl, peakMiB: peakMiB(repo.pid!) });
+    // nginx from the same folder, as Debian configures it
+    const nginxPort = await freePort();
+    const nginx = await startNginx(path.join(work, 'nginx'), `server {\n  listen 127.0.0.1:${nginxPort};\n  location /plugins/2/ { alias ${root}/; }\n}\n`, `http://127.0.0.1:${nginxPort}/plugins/2/testing/plugins.db`);
+    children.push(nginx.child);
+    stops.push(nginx.stop);
+    const nginxBase = `http://127.0.0.1:${nginxPort}/plugins/2/testing/`;
 
-    const up = await drive(UPLOADERS, UPLOADS, SECONDS, (i) => put(uploads[i]), (s) => s === 201);
+    const files = [
+      { label: `plugins.db (${(sizes.db / 1024).toFixed(1)} KB)`, name: 'plugins.db' },
+      { label: `package (${(sizes.pkg / 1024).toFixed(0)} KiB)`, name: pkgName },
+    ];
+    const rows: Row[] = [];
+    for (const f of files) {
+      // warm both (JIT, caches), not measured
+      await wrk(repoBase + f.name, 10, 2);
+      await wrk(nginxBase + f.name, 10, 2);
+      for (const c of CONNECTIONS) {
+        const row: Row = { file: f.label, connections: c, repo: [], nginx: [] };
+        for (let round = 0; round < 2; round++) {
+          row.repo.push(await wrk(repoBase + f.name, c, SECONDS));
+          row.nginx.push(await wrk(nginxBase + f.name, c, SECONDS));
+        }
+        rows.push(row);
+        console.log(`${f.label} at ${c} connections: provd-repo ${row.repo.map((r) => r.rps.toFixed(0)).join(', ')} req/s; nginx ${row.nginx.map((r) => r.rps.toFixed(0)).join(', ')} req/s`);
+      }
+    }
+    const afterDownloads = memMiB(repo.pid!);
+    const nginxMem = memMiB(nginx.child.pid!);
+
+    const up = await drive(UPLOADERS, UPLOADS, (i) => put(uploads[i]), (s) => s === 201);
     const index = JSON.parse(await fsp.readFile(path.join(root, 'testing', 'plugins.db'), 'utf8')) as Record<string, unknown>;
-    const lost = uploads.slice(0, up.requests).filter((f) => !(path.basename(f).replace(/-1\.0\.0\.tar\.bz2$/, '') in index)).length;
-    results.push({ scenario: `uploads, ${UPLOADERS} uploaders`, server: 'provd-repo', ...up, peakMiB: peakMiB(repo.pid!), note: `${lost} lost from plugins.db` });
+    const lost = uploads.filter((f) => !(path.basename(f).replace(/-1\.0\.0\.tar\.bz2$/, '') in index)).length;
     agent.destroy();
     repo.kill('SIGTERM');
     await new Promise((r) => repo.once('exit', r));
     await log.close();
+    await nginx.stop();
 
-    // nginx from the same folder
-    const nginxPort = await freePort();
-    const prefix = path.join(work, 'nginx');
-    await fsp.mkdir(prefix);
-    const conf = path.join(prefix, 'nginx.conf');
-    writeFileSync(
-      conf,
-      `worker_processes auto;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log ${prefix}/access.log;
-  sendfile on;
-  keepalive_requests 100000;
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  server {
-    listen 127.0.0.1:${nginxPort};
-    location /plugins/2/ { alias ${root}/; }
-  }
-}
-`,
+    const repoErrors = rows.flatMap((r) => r.repo).reduce((a, r) => a + r.errors, 0);
+    const nginxErrors = rows.flatMap((r) => r.nginx).reduce((a, r) => a + r.errors, 0);
+    const table = downloadTable(rows);
+    const uploadTable = markdown(
+      ['scenario', 'requests', 'errors', 'lost from plugins.db', 'req/s', 'p50 ms', 'p99 ms'],
+      [[`uploads, ${UPLOADERS} uploaders`, String(up.requests), String(up.errors), String(lost), (up.requests / up.seconds).toFixed(1), up.p50.toFixed(0), up.p99.toFixed(0)]],
     );
-    const nginx = spawn('/usr/sbin/nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    children.push(nginx);
-    const nginxBase = `http://127.0.0.1:${nginxPort}/plugins/2/testing/`;
-    await waitFor(`${nginxBase}plugins.db`, nginx);
-    const ng = await downloads(nginxBase, files);
-    results.push({ scenario: `downloads, ${CLIENTS} clients`, server: 'nginx (anchor)', ...ng, peakMiB: peakMiB(nginx.pid!) });
-    nginx.kill('SIGQUIT');
-    await new Promise((r) => nginx.once('exit', r));
-    report(results, idleMiB, (await new Promise<string>((resolve) => {
-      const c = spawn('/usr/sbin/nginx', ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let s = '';
-      c.stderr!.on('data', (d: Buffer) => (s += d)).on('end', () => resolve(s.trim()));
-    })));
-    if (results.some((r) => r.errors) || lost) process.exitCode = 1;
+    const workers = args.workers === 'auto' ? os.availableParallelism() : Number(args.workers);
+    const setup =
+      `Loopback, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, ${nginxVersion()}. ` +
+      `wrk 1 thread, keep-alive, ${SECONDS} s per run, each figure the mean of 2 runs in ABAB order (provd-repo, nginx, provd-repo, nginx), ` +
+      `errors (non-2xx, socket errors and wrk's 2 s timeouts): provd-repo ${repoErrors}, nginx ${nginxErrors}. provd-repo: \`serve --workers ${args.workers}\` (${workers} processes), request log on (to a file), ` +
+      `files from memory; RSS ${idle.rss.toFixed(0)} MiB after start, ${afterDownloads.rss.toFixed(0)} MiB after the downloads (all processes). ` +
+      `nginx: Debian's nginx.conf (worker_processes auto, sendfile, tcp_nopush, access log on), \`alias\` to the same folder; ` +
+      `RSS ${nginxMem.rss.toFixed(0)} MiB. wrk, provd-repo and nginx share the cores. Load average before ${loadBefore}, after ${loadavg()} ` +
+      `(other work on the machine counts in it).`;
+    console.log(`\n${table}\n\n${uploadTable}\n\n${setup}`);
+    writeFileSync(
+      args.out!,
+      `# provd-repo load test\n\n\`npm run bench:repo\` (tools/load-repo.ts), ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n\n${uploadTable}\n\n${setup}\n`,
+    );
+    console.log(`wrote ${args.out}`);
+    // timeouts under a loaded machine are figures, not failures; lost uploads are
+    if (up.errors || lost) process.exitCode = 1;
   } finally {
+    for (const s of stops) await s().catch(() => undefined);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await fsp.rm(root, { recursive: true, force: true });
     await fsp.rm(work, { recursive: true, force: true });
   }
 }
 
-function report(results: Result[], idleMiB: number, nginxVersion: string): void {
-  const head = ['scenario', 'server', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'note'];
-  const rows = results.map((r) => [
-    r.scenario,
-    r.server,
-    String(r.requests),
-    String(r.errors),
-    (r.requests / r.seconds).toFixed(0),
-    r.p50.toFixed(1),
-    r.p99.toFixed(1),
-    r.peakMiB.toFixed(0),
-    r.note ?? '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  const table = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-  console.log(`\n${table}\n`);
-  const setup =
-    `Loopback, ${os.cpus().length} cores shared with other work, Node ${process.version}, ${nginxVersion} (worker_processes auto). ` +
-    `Downloads: ${CLIENTS} concurrent keep-alive clients alternating plugins.db and one of ${PLUGINS} packages of ~${PACKAGE_BYTES >> 10} KiB, ` +
-    `up to ${REQUESTS} requests or ${SECONDS} s. Uploads: ${UPLOADERS} concurrent uploaders publishing ${UPLOADS} distinct packages to testing ` +
-    `(each checked like verify, indexed under the channel lock). provd-repo runs as its CLI with one log line per request to a file; ` +
-    `peak RSS is VmHWM of the server's processes (provd-repo: ${idleMiB.toFixed(0)} MiB right after startup, most of it Node and the ` +
-    `TypeScript loader it runs from source with). Client and servers share the machine, so figures compare, not promise.`;
-  writeFileSync(args.out!, `# provd-repo load test\n\n\`npm run bench:repo\` (tools/load-repo.ts), ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n\n${setup}\n`);
-  console.log(`wrote ${args.out}`);
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(`load-repo: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  });
 }
-
-main().catch((e) => {
-  console.error(`load-repo: ${(e as Error).stack ?? e}`);
-  process.exit(1);
-});

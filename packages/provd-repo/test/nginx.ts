@@ -1,7 +1,8 @@
 /**
  * Debian's nginx (/usr/sbin/nginx) on 127.0.0.1 in a temp prefix, as a non-root user can run it:
- * the main config Debian ships, reduced to what matters here (sendfile and the access log on,
- * its mime types), with `site` included in the http block like a file of /etc/nginx/conf.d/.
+ * the main config Debian ships (/etc/nginx/nginx.conf: worker_processes auto, 768 connections,
+ * sendfile, tcp_nopush, its mime types, the access log, gzip on) with paths moved into the prefix,
+ * and `site` included in the http block like a file of /etc/nginx/conf.d/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
@@ -45,14 +46,15 @@ export async function startNginx(prefix: string, site: string, probeUrl: string)
     `${user}worker_processes auto;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log;
-events { worker_connections 1024; }
+events { worker_connections 768; }
 http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
   sendfile on;
   tcp_nopush on;
-  keepalive_requests 100000;
+  types_hash_max_size 2048;
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
   access_log ${prefix}/access.log;
+  gzip on;
   client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
   include ${sitePath};
