@@ -100,7 +100,9 @@ function send(req: IncomingMessage, res: ServerResponse, f: CachedFile, start: b
   if (f.mutable) headers.vary = 'Accept-Encoding';
 
   if (!matchHolds(h['if-match'], f.etag)) return bare(req, res, 412, headers, start, logRequest);
-  const fresh = h['if-none-match'] !== undefined ? noneMatchHits(h['if-none-match'], f.hash) : notModifiedSince(h['if-modified-since'], f.lastModifiedMs);
+  // a date has a one-second resolution: two publishes in one second would look alike, so plugins.db
+  // is revalidated by its ETag only
+  const fresh = h['if-none-match'] !== undefined ? noneMatchHits(h['if-none-match'], f.hash) : !f.mutable && notModifiedSince(h['if-modified-since'], f.lastModifiedMs);
   if (fresh) return bare(req, res, 304, headers, start, logRequest);
 
   const range = ranged && ifRangeHolds(h['if-range'] as string | undefined, f.etag, f.lastModified, !f.mutable) ? parseRange(h.range, f.size) : ({ kind: 'full' } as const);
