@@ -13,20 +13,21 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 
-type Message = { provdRepo: 'wrote' | 'invalidate' | 'invalidated' | 'done'; id: number };
+/** wrote: worker -> primary; invalidate: primary -> the others; invalidated: back; done: primary -> the writer. */
+type Message = { provdRepo: 'wrote' | 'invalidate' | 'invalidated' | 'done'; id: number; origin?: string };
 
 const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && 'provdRepo' in m;
 
 /** Primary: starts `count` workers; resolves with the address once the first one listens. */
 export function runPrimary(count: number, say: (line: string) => void): Promise<string> {
   let closing = false;
-  const waiting = new Map<string, { origin: Worker; pending: Set<number> }>();
+  const waiting = new Map<string, { origin: Worker; id: number; pending: Set<number> }>();
 
   const settle = (key: string) => {
     const w = waiting.get(key);
     if (w && w.pending.size === 0) {
       waiting.delete(key);
-      if (w.origin.isConnected()) w.origin.send({ provdRepo: 'done', id: Number(key.split(':')[1]) } satisfies Message);
+      if (w.origin.isConnected()) w.origin.send({ provdRepo: 'done', id: w.id } satisfies Message);
     }
   };
 
@@ -37,11 +38,11 @@ export function runPrimary(count: number, say: (line: string) => void): Promise<
       if (m.provdRepo === 'wrote') {
         const key = `${worker.id}:${m.id}`;
         const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w !== worker && w.isConnected());
-        waiting.set(key, { origin: worker, pending: new Set(others.map((w) => w.id)) });
-        for (const w of others) w.send({ provdRepo: 'invalidate', id: m.id, origin: key } as Message & { origin: string });
+        waiting.set(key, { origin: worker, id: m.id, pending: new Set(others.map((w) => w.id)) });
+        for (const w of others) w.send({ provdRepo: 'invalidate', id: m.id, origin: key } satisfies Message);
         settle(key);
       } else if (m.provdRepo === 'invalidated') {
-        const key = (m as Message & { origin: string }).origin;
+        const key = m.origin ?? '';
         waiting.get(key)?.pending.delete(worker.id);
         settle(key);
       }
@@ -107,7 +108,7 @@ export function workerPeers(): Peers {
     if (!isMessage(m)) return;
     if (m.provdRepo === 'invalidate') {
       invalidate();
-      process.send?.({ provdRepo: 'invalidated', id: m.id, origin: (m as Message & { origin: string }).origin });
+      process.send?.({ provdRepo: 'invalidated', id: m.id, origin: m.origin } satisfies Message);
     } else if (m.provdRepo === 'done') {
       done.get(m.id)?.();
       done.delete(m.id);
