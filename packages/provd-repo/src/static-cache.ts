@@ -90,6 +90,11 @@ export class StaticFiles {
     this.maxFileBytes = Math.min(opts.maxFileBytes ?? DEFAULT_CACHE_FILE_BYTES, this.maxBytes);
   }
 
+  /** Bytes of bodies held in memory now. */
+  get cachedBytes(): number {
+    return this.bytes;
+  }
+
   /** Cached entry, if any (the synchronous fast path). */
   peek(channel: string, file: string): CachedFile | undefined {
     const key = `${channel}/${file}`;
