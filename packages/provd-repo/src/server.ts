@@ -11,7 +11,6 @@
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as fsp from 'node:fs/promises';
-import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Peers } from './cluster';
@@ -20,7 +19,7 @@ import { sendPage } from './page-response';
 import { channelPage, comparePage, pluginPage, rootPage } from './pages';
 import { batchedLines, requestLine } from './request-log';
 import { StaticFiles, type StaticCacheOptions } from './static-cache';
-import { staticDownloads } from './static-route';
+import { downloadsFirst, staticDownloads } from './static-route';
 import { authorize, type TokenGrant } from './tokens';
 import { promoteEntry, publishUpload } from './upload';
 import { HttpError } from './http-error';
@@ -89,7 +88,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
     // a backstop for every request (uploads have their own idle and total timeouts)
     requestTimeout: bodyLimits.totalMs + 60_000,
     // downloads are answered before fastify's routing; everything else goes on to it
-    serverFactory: (handler) => http.createServer((req, res) => downloads(req, res) || handler(req, res)),
+    serverFactory: downloadsFirst(downloads),
   });
   opts.peers?.subscribe(() => files.invalidate());
   app.addHook('onClose', async () => files.close());

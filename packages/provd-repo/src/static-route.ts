@@ -4,7 +4,9 @@
  * cache, with strong ETags, 304, ranges, If-Range and compression of plugins.db.
  * Everything else, other methods on the same paths included, goes on to fastify.
  */
+import type { FastifyServerFactory } from 'fastify';
 import { createReadStream } from 'node:fs';
+import * as http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { INDEX_FILE } from './domain';
 import { ifRangeHolds, matchHolds, negotiate, noneMatchHits, notModifiedSince, parseRange, type Encoding } from './http-cache';
@@ -68,6 +70,23 @@ export function staticDownloads(files: StaticFiles, prefixes: readonly string[],
       (e: Error) => fail(req, res, e, start, logRequest, logError),
     );
     return true;
+  };
+}
+
+/**
+ * fastify's server factory: downloads first, then fastify. fastify applies its timeout options
+ * only to servers it creates itself, so this sets them as fastify would (its keepAliveTimeout,
+ * requestTimeout, connectionTimeout, maxRequestsPerSocket and `http` options keep working).
+ */
+export function downloadsFirst(downloads: (req: IncomingMessage, res: ServerResponse) => boolean): FastifyServerFactory {
+  return (handler, options) => {
+    const o = options as typeof options & { http?: http.ServerOptions; keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number; maxRequestsPerSocket?: number };
+    const server = http.createServer(o.http ?? {}, (req, res) => downloads(req, res) || handler(req, res));
+    if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout;
+    if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout;
+    server.setTimeout(o.connectionTimeout ?? 0);
+    if (o.maxRequestsPerSocket && o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+    return server;
   };
 }
 
