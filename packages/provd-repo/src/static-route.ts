@@ -153,7 +153,11 @@ function send(req: IncomingMessage, res: ServerResponse, f: CachedFile, start: b
 }
 
 function bare(req: IncomingMessage, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, start: bigint, logRequest: RequestLog): void {
-  if (status !== 304) headers['content-length'] = 0;
+  if (status !== 304) {
+    headers['content-length'] = 0;
+    // a refusal is no copy of the file: nothing for a cache to keep for a year
+    delete headers['cache-control'];
+  }
   res.writeHead(status, headers);
   res.end();
   logRequest(req, status, undefined, start);

@@ -96,6 +96,7 @@ describe('HTTP caching of channel files', () => {
     const res = await get(`testing/${name}`, { range: `bytes=${pkg.length + 10}-` });
     expect(res.status).toBe(416);
     expect(res.headers.get('content-range')).toBe(`bytes */${pkg.length}`);
+    expect(res.headers.get('cache-control')).toBeNull(); // not a copy of the package to keep
     const db = await fsp.stat(path.join(root, 'testing', INDEX_FILE));
     const res2 = await get(`testing/${INDEX_FILE}`, { range: `bytes=${db.size}-` });
     expect(res2.status).toBe(416);
