@@ -3,6 +3,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { INDEX_FILE, isJsonObject, packageFileVersion, parseIndex, sha1File, toPlain } from './domain';
 import { ARCHIVE, checkChannelName } from './names';
+import { realPathInside } from './real-path';
 
 export interface Entry {
   pluginId: string;
@@ -47,7 +48,10 @@ export function modelOf(capabilityKey: string): string {
 export async function readChannel(root: string, name: string): Promise<Channel> {
   let text: string;
   try {
-    text = await fsp.readFile(path.join(root, name, INDEX_FILE), 'utf8');
+    // a plugins.db reached through a symlink out of the root is not the repository's
+    const file = await realPathInside(root, path.join(root, name, INDEX_FILE));
+    if (!file) return { name, entries: null };
+    text = await fsp.readFile(file, 'utf8');
   } catch {
     return { name, entries: null };
   }
@@ -91,7 +95,7 @@ export async function archivedVersions(root: string, pluginId: string, knownIds:
     const version = packageFileVersion(filename, pluginId, knownIds);
     if (version === null) continue;
     const file = path.join(dir, filename);
-    const st = await fsp.stat(file).catch(() => null);
+    const st = await fsp.lstat(file).catch(() => null); // lstat: no symlink, wherever it leads
     if (!st?.isFile()) continue;
     out.push({ filename, version, size: st.size, sha1: await sha1File(file) });
   }
@@ -112,7 +116,7 @@ export async function channelFiles(root: string, name: string, knownIds: Readonl
   const names = (await fsp.readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.') && n.endsWith('.tar.bz2')).sort();
   const out: ChannelFile[] = [];
   for (const filename of names) {
-    const st = await fsp.stat(path.join(dir, filename)).catch(() => null);
+    const st = await fsp.lstat(path.join(dir, filename)).catch(() => null);
     if (!st?.isFile()) continue;
     let owner: { pluginId: string; version: string } | undefined;
     for (const id of knownIds) {

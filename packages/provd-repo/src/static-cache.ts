@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { INDEX_FILE } from './domain';
 import { etagOf, type Encoding } from './http-cache';
+import { realPathInside } from './real-path';
 
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
@@ -147,13 +148,8 @@ export class StaticFiles {
     const watched = this.watchChannel(channel);
     const generation = watched.generation;
     const logical = path.join(this.root, channel, file);
-    let real: string;
-    try {
-      real = await fsp.realpath(logical);
-    } catch {
-      return null;
-    }
-    if (!real.startsWith(this.realRoot + path.sep)) return null; // a symlink out of the root
+    const real = await realPathInside(this.root, logical); // null: missing, or a symlink out of the root
+    if (!real) return null;
     const handle = await fsp.open(real, 'r').catch(() => null);
     if (!handle) return null;
     let entry: CachedFile;

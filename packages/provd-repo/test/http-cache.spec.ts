@@ -183,6 +183,14 @@ describe('HTTP caching of channel files', () => {
         if (method === 'GET') expect(await res.text()).not.toContain('secret');
       }
     }
+    // nor shown in the pages
+    await fsp.mkdir(path.join(root, 'leaky'));
+    await fsp.symlink(path.join(outside, INDEX_FILE), path.join(root, 'leaky', INDEX_FILE));
+    await fsp.symlink(secret, path.join(root, 'testing', 'secret-9.9.tar.bz2'));
+    for (const page of ['leaky/', '-/plugin/secret', '']) {
+      const res = await get(page);
+      expect(await res.text(), page).not.toMatch(/secret/);
+    }
     const inside = await get(`mirror/${name}`);
     expect(inside.status).toBe(200);
     expect(sha1(Buffer.from(await inside.arrayBuffer()))).toBe(sha1(pkg));
