@@ -24,6 +24,7 @@ const UNIT = [
   'packages/provd-nx/test/schemas.spec.ts',
   'packages/provd-repo/test/tokens.spec.ts',
   'packages/provd-repo/test/names.spec.ts',
+  'packages/provd-repo/test/static-cache.spec.ts',
 ];
 const ALL = ['packages/*/src/**/*.spec.ts', 'packages/*/test/**/*.spec.ts', 'tools/**/*.spec.ts'];
 
