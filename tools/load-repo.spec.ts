@@ -18,7 +18,7 @@ describe('npm run bench:repo', () => {
       const md = join(out, 'load-repo.md');
       const r = spawnSync(
         process.execPath,
-        ['-r', '@swc-node/register', join(ROOT, 'tools', 'load-repo.ts'), '--seconds', '1', '--connections', '2,4', '--plugins', '3', '--uploads', '4', '--uploaders', '2', '--out', md],
+        ['--conditions=@provd/source', '-r', '@swc-node/register', join(ROOT, 'tools', 'load-repo.ts'), '--seconds', '1', '--connections', '2,4', '--plugins', '3', '--uploads', '4', '--uploaders', '2', '--out', md],
         { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 },
       );
       const text = r.stdout + r.stderr;
