@@ -25,6 +25,8 @@ const EXECUTORS = {
   status: ['status', 'default'],
   initRepository: ['init-repository', 'default'],
   fail: ['fail', 'default'],
+  test: ['test', 'default'],
+  batchTest: ['test', 'batchTest'],
 };
 
 for (const [name, [folder, exported]] of Object.entries(EXECUTORS)) {

@@ -11,6 +11,7 @@ import { packageFileName, packageFileVersion } from '../package/naming';
 import { createPackage } from '../package/create';
 import { writeStamp } from './plugin-folder';
 import { profiled } from '../utils/profile';
+import { SNAPSHOT_DIR } from './snapshot-dir';
 
 export { BuildError } from './build-error';
 export { STD_DIRS } from './std-dirs';
@@ -82,6 +83,8 @@ export async function buildModel(
         }
       });
     }
+    // the test target's snapshots are reviewed with the code, never shipped to phones
+    await fsp.rm(join(out, SNAPSHOT_DIR), { recursive: true, force: true });
     if (model.stdDirs) await makeStdDirs(out, (rel) => sourceOf(rel, model, familyDir), where);
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);

@@ -18,6 +18,7 @@ import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '.
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 import { withUnhashedInputs } from './unhashed-inputs';
 import { familyNamedInputs, literalGlob, sharedNamedInputs } from './model-inputs';
+import { sharedTestTarget } from './test-targets';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -153,7 +154,7 @@ function familyNodes(
         technologies: TECHNOLOGIES,
         provd: { kind: 'shared', family: recipe.name, folder, usedBy } satisfies ProvdMetadata,
       },
-      targets: {},
+      targets: { test: sharedTestTarget(recipe, folder, options, filled.has(posix.join(recipe.root, folder))) },
     };
   }
   for (const model of recipe.models) {

@@ -10,6 +10,7 @@ import { locationKind } from '../repository/open';
 import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
 import { packageFileName } from '../package/naming';
+import { familyTestTarget, modelTestTarget } from './test-targets';
 
 export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
@@ -35,6 +36,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
     build: all('build', 'Build'),
     version: all('version', 'Version'),
     publish: all('publish', 'Publish to the testing channel'),
+    test: familyTestTarget(recipe),
     promote: promoteTarget(recipe.name, `every model of ${recipe.name} (${ids.length})`),
     // status compares the built packages of the current sources (cache hits) with testing's
     status: { ...statusTarget(recipe.name, `model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
@@ -42,7 +44,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
 }
 
 function promoteTarget(project: string, what: string): TargetConfiguration {
-  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
+  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte, only bytes a test passed on (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version <v>`);
 }
 
 function statusTarget(project: string, what: string): TargetConfiguration {
@@ -187,6 +189,7 @@ export function modelTargets(
         help: targetHelp(id, 'publish'),
       },
     },
+    test: modelTestTarget(model, options, fingerprint, projectFolders),
     promote: promoteTarget(id, id),
   };
 }

@@ -9,12 +9,18 @@ export interface ProvdPluginOptions {
    * PROVD_REPOSITORY overrides it.
    */
   repository?: string;
+  /**
+   * A folder holding wazo_provd and its Python dependencies, for the test target
+   * (relative to the workspace root). PROVD_PYTHONPATH overrides it.
+   */
+  provdPythonPath?: string;
 }
 
 export interface NormalizedOptions {
   pluginsDir: string;
   distDir: string;
   repository: string;
+  provdPythonPath?: string;
 }
 
 export function normalizeOptions(options: ProvdPluginOptions | undefined): NormalizedOptions {
@@ -22,6 +28,7 @@ export function normalizeOptions(options: ProvdPluginOptions | undefined): Norma
     pluginsDir: trimSlashes(options?.pluginsDir ?? 'plugins'),
     distDir: trimSlashes(options?.distDir ?? 'dist'),
     repository: options?.repository ?? 'dist/repository',
+    ...(options?.provdPythonPath ? { provdPythonPath: options.provdPythonPath } : {}),
   };
 }
 
