@@ -57,7 +57,7 @@ export async function testProject(req: ProjectTestRequest): Promise<TestRecord> 
   const runsSmoke = req.kind === 'model' && !req.skipSmoke;
   let python: string | undefined;
   if (runsPytest || runsSmoke) {
-    const provd = checkProvdPython(req.pythonPath);
+    const provd = checkProvdPython(req.pythonPath, { pytest: runsPytest });
     if (!provd.ok) {
       error(`error: ${project}: ${provd.message}`);
       record.problems.push(provd.message);

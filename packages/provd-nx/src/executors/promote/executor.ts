@@ -2,11 +2,12 @@ import type { ExecutorContext } from '@nx/devkit';
 import { provdEnv } from '../../utils/env';
 import { isDryRun, repositoryOf } from '../../utils/context';
 import { orphans } from '../../channel/orphans';
-import { formatPromoteTable, promote } from '../../channel/promote';
+import { formatPromoteTable, promote, type PromoteRequest } from '../../channel/promote';
 import { releaseScope } from '../../utils/release-scope';
 import type { ChannelName } from '../../repository/backend';
 import { recordRun } from '../../utils/run-log';
 import type { PromoteExecutorSchema } from './schema';
+import { contextGate } from './test-gate';
 
 /** One task for a whole family (one plan table), or for one model. */
 export default async function promoteExecutor(options: PromoteExecutorSchema, context: ExecutorContext) {
@@ -24,12 +25,18 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
     const only = (Array.isArray(options.models) ? options.models : (options.models ?? '').split(','))
       .map((s) => String(s).trim())
       .filter(Boolean);
-    const result = await promote({
+    const from = repository.channel(fromName);
+    const { gate, verdicts } = contextGate(context, from, fromName, options.skipTest === true, (line) => console.log(`  ${line}`));
+    const untested = (id: string) => {
+      const v = verdicts.get(id);
+      return !!v && v.ok && v.how === 'skipped (--skip-test)';
+    };
+    const request: PromoteRequest = {
       name: scope.name,
       models: scope.models,
       only,
       orphans: scope.kind === 'family' ? (ids) => orphans(ids, scope.allModels, scope.families, scope.family) : undefined,
-      from: repository.channel(fromName),
+      from,
       fromName,
       to: repository.channel(toName),
       toName,
@@ -40,12 +47,26 @@ export default async function promoteExecutor(options: PromoteExecutorSchema, co
       allowDowngrade: options.allowDowngrade,
       prune: options.prune,
       log: (line) => console.log(`  ${line}`),
-    });
+      gate,
+    };
+    // --all-or-nothing: the whole plan first (tests included); one refusal and nothing moves
+    if (options.allOrNothing && !dryRun) {
+      const plan = await promote({ ...request, dryRun: true });
+      const blocked = plan.rows.filter((r) => r.action === 'refused' || r.action === 'failed');
+      if (blocked.length) {
+        console.log(`\n${scope.name}: promote ${fromName} -> ${toName}: nothing promoted (--all-or-nothing)\n\n${formatPromoteTable(plan.rows, fromName, toName)}\n`);
+        for (const r of blocked) console.error(`${r.model}: ${r.message}`);
+        return { success: false };
+      }
+    }
+    const result = await promote(request);
     console.log(`\n${scope.name}: promote ${fromName} -> ${toName}${dryRun ? ' (dry run, nothing written)' : ''}\n\n${formatPromoteTable(result.rows, fromName, toName)}\n`);
     for (const r of result.rows) {
       if (r.action !== 'already promoted') (r.action === 'failed' || r.action === 'refused' ? console.error : console.log)(`${r.model}: ${r.message}`);
-      recordRun({ task: 'promote', pluginId: r.model, from: r.toVersion, to: r.fromVersion, status: dryRun && r.action === 'promote' ? 'would promote' : r.action, detail: toName });
+      recordRun({ task: 'promote', pluginId: r.model, from: r.toVersion, to: r.fromVersion, status: dryRun && r.action === 'promote' ? 'would promote' : r.action, detail: untested(r.model) ? `${toName}, untested: --skip-test` : toName });
     }
+    const letThrough = result.rows.filter((r) => (r.action === 'promoted' || r.action === 'promote') && untested(r.model));
+    if (letThrough.length) console.log(`--skip-test: ${letThrough.map((r) => r.model).join(', ')} ${dryRun ? 'would be' : 'were'} promoted without a test pass`);
     if (!dryRun) console.log(result.problems.length ? `${toName}: ${result.problems.length} problem(s) after promote` : `${toName}: verified clean`);
     return { success: result.ok };
   } catch (e) {
