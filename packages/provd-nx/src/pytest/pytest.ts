@@ -29,6 +29,8 @@ export interface PytestResult {
   folders: string[];
   counts: PytestCounts;
   collected: number;
+  /** the test files pytest collected, relative to the collection root */
+  files: string[];
   /** what failed, one line each, naming the file or test */
   problems: string[];
   /** pytest's terminal output (shown when something failed) */
@@ -68,7 +70,7 @@ export function checkPytest(pythonPath?: string, python = testPython()): Promise
 /** Run pytest on the projects' tests/ folders; never rejects on failing tests. */
 export async function runPytest(req: PytestRequest): Promise<PytestResult> {
   const folders = testFolders(req.workspaceRoot, req.projectFolders);
-  if (folders.length === 0) return { ok: true, folders, counts: { ...ZERO }, collected: 0, problems: [], output: '', timedOut: false };
+  if (folders.length === 0) return { ok: true, folders, counts: { ...ZERO }, collected: 0, files: [], problems: [], output: '', timedOut: false };
   const missing = await checkPytest(req.pythonPath, req.python);
   if (missing) return failed(folders, missing);
   const pluginsAbs = resolve(req.workspaceRoot, req.pluginsDir);
@@ -109,7 +111,7 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
     // 5: no tests collected, fine for a tests/ folder holding only helpers
     const ok = parsed.exitstatus === 0 || (parsed.exitstatus === 5 && problems.length === 0);
     if (!ok && problems.length === 0) problems.push(`pytest exited ${parsed.exitstatus} in ${folders.join(', ')}`);
-    return { ok, folders, counts, collected: parsed.collected ?? 0, problems, output: run.output, timedOut: false };
+    return { ok, folders, counts, collected: parsed.collected ?? 0, files: parsed.files ?? [], problems, output: run.output, timedOut: false };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -122,7 +124,7 @@ export function formatCounts(c: PytestCounts): string {
 }
 
 function failed(folders: string[], problem: string): PytestResult {
-  return { ok: false, folders, counts: { ...ZERO }, collected: 0, problems: [problem], output: '', timedOut: false };
+  return { ok: false, folders, counts: { ...ZERO }, collected: 0, files: [], problems: [problem], output: '', timedOut: false };
 }
 
 interface Report {
@@ -132,6 +134,7 @@ interface Report {
   collected?: number;
   errors: Array<{ nodeid: string; message: string }>;
   failed: string[];
+  files?: string[];
 }
 
 function readReport(file: string): Report | undefined {
