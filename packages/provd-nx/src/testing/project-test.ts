@@ -75,7 +75,7 @@ export async function testProject(req: ProjectTestRequest): Promise<TestRecord> 
       python,
       timeoutMs: req.timeoutMs,
     });
-    record.pytest = { folders: result.folders, counts: result.counts, problems: result.problems };
+    record.pytest = { folders: result.folders, files: result.files, counts: result.counts, problems: result.problems };
     if (result.ok) log(`${project}: pytest ${formatCounts(result.counts)} (${result.folders.join(', ')})`);
     else {
       error(`error: ${project}: pytest failed in ${result.folders.join(', ')}: ${formatCounts(result.counts)}`);
@@ -83,7 +83,7 @@ export async function testProject(req: ProjectTestRequest): Promise<TestRecord> 
       if (result.output.trim()) error(result.output.trimEnd());
     }
   } else if (!req.skipPytest) {
-    record.pytest = { folders: [], counts: { passed: 0, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: 0 }, problems: [] };
+    record.pytest = { folders: [], files: [], counts: { passed: 0, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: 0 }, problems: [] };
   }
 
   if (req.kind === 'model') {

@@ -27,7 +27,7 @@ export interface TestRecord {
   version?: string;
   sha1?: string;
   package?: string;
-  pytest: { folders: string[]; counts: PytestCounts; problems: string[] } | 'skipped';
+  pytest: { folders: string[]; files: string[]; counts: PytestCounts; problems: string[] } | 'skipped';
   smoke?: SmokeSummary | 'skipped';
   /** what stopped the test before its parts ran (provd missing, no package) */
   problems: string[];
