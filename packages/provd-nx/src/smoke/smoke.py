@@ -465,8 +465,11 @@ def plan_devices(plugin_id, capabilities, custom):
             match = next((c for c in caps if model is None or c[1] == model), None)
             vendor = d.get('vendor') or (match[0] if match else None)
             version = d.get('version') or (match[2] if match and (model is None or match[1] == model) else None)
-            if vendor is None or (model is None and match is None):
-                raise SmokeError(f'{file}: device {d["name"]!r}: no vendor/model given and the plugin declares no capability to take them from')
+            if match is None and (vendor is None or model is None):
+                raise SmokeError(
+                    f'{file}: device {d["name"]!r}: give its vendor and model: '
+                    + (f'model {model!r} is not declared by the capabilities of {plugin_id}' if model else f'{plugin_id} declares no capability')
+                )
             custom_devices[d['name']] = {
                 'name': d['name'],
                 'vendor': vendor,

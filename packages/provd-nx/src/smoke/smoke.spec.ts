@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPackage } from '../package/create';
 import { sharedFile } from '../../test/provd-consumer';
@@ -251,6 +251,33 @@ class AcmePlugin(StandardPlugin):
     const { r } = await run({ 'entry.py': ENTRY_HEAD + RENDER });
     expect(r.errors).toEqual([]);
     expect(r.deviceResults[0].files).toEqual(['var/tftpboot/02fd3f17921c.cfg']);
+  });
+
+  it('clock and random values are pinned, then redacted: the snapshot is the same on every run', async () => {
+    const entry =
+      ENTRY_HEAD +
+      `
+    def configure(self, device, raw_config):
+        import datetime, random, secrets, time, uuid
+        from datetime import datetime as dt
+        lines = [
+            'generated ' + time.strftime('%Y-%m-%d %H:%M:%S'),
+            'now ' + dt.now().isoformat() + ' today ' + datetime.date.today().isoformat(),
+            'nonce %d and token %s' % (random.randint(0, 10**9), secrets.token_hex(8)),
+            'uuid ' + str(uuid.uuid4()) + ';',
+            'user ' + raw_config['sip_lines']['1']['username'],
+        ]
+        with open(os.path.join(self._tftpboot_dir, 'v.cfg'), 'w') as f:
+            f.write('\\n'.join(lines) + '\\n')
+`;
+    const first = await run({ 'entry.py': entry });
+    expect(first.r.errors).toEqual([]);
+    expect(first.r.redacted).toEqual(['__provd__/T1-1.0/var/tftpboot/v.cfg']);
+    const snapshot = join(first.modelDir, '__provd__', 'T1-1.0', 'var', 'tftpboot', 'v.cfg');
+    expect(readFileSync(snapshot, 'utf8')).toBe('generated [volatile]\nnow [volatile]\nnonce [volatile]\nuuid [volatile];\nuser line-user-1\n');
+    const again = await smokeTest(options(ID, await packageOf({ 'entry.py': entry }), basename(first.modelDir)));
+    expect(again.errors).toEqual([]);
+    expect(again.written).toEqual([]);
   });
 
   it('a template that does not render', async () => {
