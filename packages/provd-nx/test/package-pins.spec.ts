@@ -14,7 +14,7 @@ import { familyModel } from '../src/model/model';
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {
   'xivo-cisco-pap2t-5.1.6-0.2.7': '8cb3c34f6a07f4edb8f80dbefd8b72e805c0901a',
-  'xivo-cisco-spa-7.5.5-0.5.2': '4dcde78a2272b258900cca5a4e6f0a0427a4b323',
+  'xivo-cisco-spa-7.5.5-0.5.2': '901cf2c1596e07d660d8924284792c2ad8643fe3',
   'xivo-cisco-spa-legacy-0.3.1': '6de1de5405385fcee3cd73c021be895d5cb3afcd',
   'xivo-cisco-spa2102-5.2.12-0.4.0': 'd00e121c35705053f50b4df4af6edf7af4c558bb',
   'xivo-snom-10.1.46-2.0.3': '6d9c1fe2798e7700ff3a9c324aa9173f5f48025e',

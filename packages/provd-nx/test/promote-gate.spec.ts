@@ -30,7 +30,7 @@ describe('promote takes only tested bytes', () => {
     ws.nxOk(['run-many', '-t', 'test', '--outputStyle=static'], env);
     // then a fix to one model is published, but never tested
     const tpl = 'plugins/xivo-cisco-spa/legacy/templates/SPA921.tpl';
-    ws.append(tpl, '<!-- a late fix -->\n');
+    ws.write(tpl, ws.read(tpl).replace('<Back_Light_Timer>10 s</Back_Light_Timer>', '<Back_Light_Timer>20 s</Back_Light_Timer>'));
     ws.commit('legacy: a late fix');
     ws.nxOk(['run-many', '-t', 'publish', '--outputStyle=static'], env);
   }, TIMEOUT);

@@ -12,7 +12,7 @@ import { PLUGIN_NAME } from '../utils/names';
 import { TECHNOLOGIES } from './project-configs';
 
 /** The targets a model (and a family, fanning out) offers. */
-const TARGETS = ['version', 'build', 'publish', 'promote', 'status'] as const;
+const TARGETS = ['version', 'build', 'test', 'publish', 'promote', 'status'] as const;
 
 /** A family whose recipe could not be inferred: all we know is where it is and why. */
 export interface BrokenFamily {

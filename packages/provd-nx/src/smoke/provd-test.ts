@@ -6,7 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 
-export const PROVD_TEST_FILE = 'provd-test.json';
+import { PROVD_TEST_FILE } from '../model/snapshot-dir';
+
+export { PROVD_TEST_FILE };
 export const PROVD_TEST_SCHEMA = join(__dirname, 'provd-test.schema.json');
 
 export interface ProvdTestDevice {

@@ -10,7 +10,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, wr
 import { dirname, join, sep } from 'node:path';
 import { unifiedDiff } from './unified-diff';
 
-export const SNAPSHOT_DIR = '__provd__';
+// one place for the name: the build drops the folder, inference hashes it for test only
+import { SNAPSHOT_DIR } from '../model/snapshot-dir';
+
+export { SNAPSHOT_DIR };
 /** The snapshot folder of configure_common's files (never a device name: those start with a letter or digit). */
 export const COMMON_SNAPSHOTS = '_common';
 
