@@ -7,15 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, posix, resolve } from 'node:path';
 import type { PytestCounts } from '../pytest/pytest';
+import type { SmokeResult } from '../smoke/smoke';
 
-export interface SmokeSummary {
-  devices: number;
-  files: number;
-  written: string[];
-  changed: string[];
-  obsolete: string[];
-  errors: string[];
-}
+/** What a record keeps of the smoke test: counts, snapshot changes, errors (not every device). */
+export type SmokeSummary = Pick<SmokeResult, 'devices' | 'files' | 'written' | 'changed' | 'obsolete' | 'errors'>;
 
 export interface TestRecord {
   /** the Nx project: a plugin id, or <family>/<folder> for a shared folder */
