@@ -29,7 +29,9 @@ export function benchTest(copies: number): TestBench {
         // other plugin ids: every id the sample recipes declare starts with xivo-
         const recipe = readFileSync(join(to, 'build.py'), 'utf8');
         writeFileSync(join(to, 'build.py'), recipe.replace(/'xivo-/g, `'b${k}-xivo-`));
-        for (const model of readdirSync(to)) rmSync(join(to, model, '__provd__'), { recursive: true, force: true });
+        for (const entry of readdirSync(to, { withFileTypes: true })) {
+          if (entry.isDirectory()) rmSync(join(to, entry.name, '__provd__'), { recursive: true, force: true });
+        }
       }
     }
     ws.commit('copies of the sample families');
