@@ -5,7 +5,7 @@
  * copies start without them) and with every task a cache hit. Needs the real provd
  * (PROVD_PYTHONPATH, else ../shared/provd/pythonpath beside the repository).
  */
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../packages/provd-nx/test/repo-root';
 import { createWorkspace } from '../packages/provd-nx/test/workspace';
@@ -29,8 +29,16 @@ export function benchTest(copies: number): TestBench {
         // other plugin ids: every id the sample recipes declare starts with xivo-
         const recipe = readFileSync(join(to, 'build.py'), 'utf8');
         writeFileSync(join(to, 'build.py'), recipe.replace(/'xivo-/g, `'b${k}-xivo-`));
+        // the copy's tests import it under its own name (plugins.b3_xivo_cisco_spa)
+        const alias = (name: string) => `plugins.${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
         for (const entry of readdirSync(to, { withFileTypes: true })) {
-          if (entry.isDirectory()) rmSync(join(to, entry.name, '__provd__'), { recursive: true, force: true });
+          if (!entry.isDirectory()) continue;
+          rmSync(join(to, entry.name, '__provd__'), { recursive: true, force: true });
+          const tests = join(to, entry.name, 'tests');
+          for (const file of existsSync(tests) ? readdirSync(tests).filter((f) => f.endsWith('.py')) : []) {
+            const text = readFileSync(join(tests, file), 'utf8');
+            writeFileSync(join(tests, file), text.split(alias(family)).join(alias(`b${k}-${family}`)));
+          }
         }
       }
     }
