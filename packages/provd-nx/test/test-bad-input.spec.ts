@@ -35,6 +35,17 @@ describe('test: bad input', () => {
     ws.commit('remove it');
   }, TIMEOUT);
 
+  it('a conftest.py that cannot be imported is named with its error', () => {
+    ws.write('plugins/xivo-cisco-spa/legacy/tests/conftest.py', 'import nowhere_to_be_found\n');
+    ws.write('plugins/xivo-cisco-spa/legacy/tests/test_x.py', 'def test_x():\n    pass\n');
+    ws.commit('a broken conftest');
+    const r = ws.nx(['run', 'xivo-cisco-spa-legacy:test', '--outputStyle=static'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/^\s+plugins\/xivo-cisco-spa\/legacy\/tests\/conftest\.py: ModuleNotFoundError: No module named 'nowhere_to_be_found'$/m);
+    ws.git('rm', '-rq', 'plugins/xivo-cisco-spa/legacy/tests');
+    ws.commit('remove it');
+  }, TIMEOUT);
+
   it('a hanging test is killed past --timeout, naming the test still running', () => {
     ws.write('plugins/xivo-cisco-spa/spa2102-5.2.12/tests/test_hang.py', 'import time\n\n\ndef test_quick():\n    pass\n\n\ndef test_hang():\n    time.sleep(600)\n');
     ws.commit('a hanging test');

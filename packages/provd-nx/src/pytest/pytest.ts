@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { PYTEST_HINT, pythonPathEnv, testPython } from '../testing/provd-path';
 
 /** The folder of a project holding its pytest tests. */
@@ -110,6 +110,9 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
     ];
     // 5: no tests collected, fine for a tests/ folder holding only helpers
     const ok = parsed.exitstatus === 0 || (parsed.exitstatus === 5 && problems.length === 0);
+    // a conftest.py that cannot be imported stops pytest before any test: name it and its error
+    const conftest = /ImportError while loading conftest '([^']+)'[\s\S]*?^E\s+(.+)$/m.exec(run.output);
+    if (!ok && problems.length === 0 && conftest) problems.push(`${relative(collectionRoot, conftest[1])}: ${conftest[2].trim()}`);
     if (!ok && problems.length === 0) problems.push(`pytest exited ${parsed.exitstatus} in ${folders.join(', ')}`);
     return { ok, folders, counts, collected: parsed.collected ?? 0, files: parsed.files ?? [], problems, output: run.output, timedOut: false };
   } finally {
