@@ -100,8 +100,11 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
       const running = parsed?.running ? `: still running ${parsed.running}` : '';
       return { ...failed(folders, `pytest timed out after ${Math.round(req.timeoutMs / 1000)} s (timeout option) in ${folders.join(', ')}${running}`), output: run.output, timedOut: true };
     }
+    // a conftest.py that cannot be imported stops pytest before any test: name it and its error
+    const conftest = /ImportError while loading conftest '([^']+)'[\s\S]*?^E\s+(.+)$/m.exec(run.output);
+    const conftestProblem = conftest ? `${relative(collectionRoot, conftest[1])}: ${conftest[2].trim()}` : undefined;
     if (!parsed || parsed.exitstatus === undefined) {
-      return { ...failed(folders, `pytest did not finish in ${folders.join(', ')} (exit ${run.code})`), output: run.output };
+      return { ...failed(folders, conftestProblem ?? `pytest did not finish in ${folders.join(', ')} (exit ${run.code})`), output: run.output };
     }
     const counts = { ...ZERO, ...parsed.counts };
     const problems = [
@@ -110,9 +113,7 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
     ];
     // 5: no tests collected, fine for a tests/ folder holding only helpers
     const ok = parsed.exitstatus === 0 || (parsed.exitstatus === 5 && problems.length === 0);
-    // a conftest.py that cannot be imported stops pytest before any test: name it and its error
-    const conftest = /ImportError while loading conftest '([^']+)'[\s\S]*?^E\s+(.+)$/m.exec(run.output);
-    if (!ok && problems.length === 0 && conftest) problems.push(`${relative(collectionRoot, conftest[1])}: ${conftest[2].trim()}`);
+    if (!ok && problems.length === 0 && conftestProblem) problems.push(conftestProblem);
     if (!ok && problems.length === 0) problems.push(`pytest exited ${parsed.exitstatus} in ${folders.join(', ')}`);
     return { ok, folders, counts, collected: parsed.collected ?? 0, files: parsed.files ?? [], problems, output: run.output, timedOut: false };
   } finally {

@@ -78,7 +78,8 @@ export async function testProject(req: ProjectTestRequest): Promise<TestRecord> 
     record.pytest = { folders: result.folders, files: result.files, counts: result.counts, problems: result.problems };
     if (result.ok) log(`${project}: pytest ${formatCounts(result.counts)} (${result.folders.join(', ')})`);
     else {
-      error(`error: ${project}: pytest failed in ${result.folders.join(', ')}: ${formatCounts(result.counts)}`);
+      const counts = formatCounts(result.counts);
+      error(`error: ${project}: pytest failed in ${result.folders.join(', ')}${result.collected || counts !== 'no tests' ? `: ${counts}` : ''}`);
       for (const p of result.problems) error(`  ${p}`);
       if (result.output.trim()) error(result.output.trimEnd());
     }
