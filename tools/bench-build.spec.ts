@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..');
 
 describe('npm run bench:build', () => {
   it('compares with the reference builder in the same run, profiles every size, and prints the scaling and floor tables', () => {
-    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'tools', 'bench-build.ts'), '--scale', '20,30'], {
+    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', join(ROOT, 'tools', 'bench-build.ts'), '--scale', '20,30', '--test-copies', '1'], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 64 << 20,
@@ -36,5 +36,9 @@ describe('npm run bench:build', () => {
     // the floor infers the same projects: 2 and 3 families of 10 models, with their shared folders
     expect(out).toMatch(/^\| 20 +\| 26 +\|/m);
     expect(out).toMatch(/^\| 30 +\| 39 +\|/m);
+    // the test target on real plugins: the sample families once, cold and all hits
+    expect(out).toMatch(/^test: 11 models \(the sample families copied 1 times\), 14 test tasks/m);
+    expect(out).toMatch(/^\| cold `nx run-many -t test` .*\| [\d.]+ +\|/m);
+    expect(out).toMatch(/^\| every test task a cache hit +\| [\d.]+ +\|/m);
   }, 300_000);
 });

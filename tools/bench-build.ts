@@ -5,6 +5,8 @@
  *   npm run bench:build               # 150 models vs the reference + profile, then scaling 150/600/2400
  *   npm run bench:build -- --quick    # 150 models only
  *   npm run bench:build -- --scale 150,600   # other sizes for the scaling table
+ *   npm run bench:build -- --no-test  # without the test case (which needs the real provd)
+ *   npm run bench:build -- --test-copies 4   # the test case on 4 copies of the sample families (default 10, --quick 2)
  *   (above 600 models the affected publish goes to an empty channel unless --full-channel)
  *
  * The reference builder is `pgbuild.py` beside this repository
@@ -24,6 +26,7 @@ import { createWorkspace, TestWorkspace } from '../packages/provd-nx/test/worksp
 import { benchCollection } from './bench-collection';
 import { machine, measure, Measure, nxArgs, table } from './bench-lib';
 import { Floor, nxFloor } from './nx-floor';
+import { benchTest } from './bench-test';
 
 const quick = process.argv.includes('--quick');
 const scaleArg = process.argv.indexOf('--scale');
@@ -309,4 +312,17 @@ console.log(
     })
   )
 );
+if (!process.argv.includes('--no-test')) {
+  // the test target: pytest and the real provd per model, on real plugins (the sample families, copied)
+  const copiesArg = process.argv.indexOf('--test-copies');
+  const copies = copiesArg > 0 ? Number(process.argv[copiesArg + 1]) : quick ? 2 : 10;
+  const t = benchTest(copies);
+  console.log(`\ntest: ${t.models} models (the sample families copied ${copies} times), ${t.projects} test tasks; load average ${uptime()}\n`);
+  console.log(
+    table([
+      { case: 'cold `nx run-many -t test` (builds cached; pytest, provd, snapshots written)', seconds: t.cold.seconds, 'ms per model': (t.cold.seconds * 1000) / t.models, 'cpu s': t.cold.cpuSeconds, 'peak MiB': t.cold.peakMiB },
+      { case: 'every test task a cache hit', seconds: t.hit.seconds, 'ms per model': (t.hit.seconds * 1000) / t.models, 'cpu s': t.hit.cpuSeconds, 'peak MiB': t.hit.peakMiB },
+    ])
+  );
+}
 console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s; load average at end: ${uptime()}`);

@@ -3,7 +3,9 @@
  * 127.0.0.1 (ephemeral port, a one-off write token) over dist/repository, then
  * version -> build -> publish every plugin of plugins/ THROUGH the server, verify the
  * testing channel over HTTP, and let the real provd (../shared/provd/consumer.py)
- * install, load and configure every plugin from the URL it prints.
+ * install, load and configure every plugin from the URL it prints; then test every model
+ * (its pytest tests, its package in the real provd, snapshots) and promote the tested bytes
+ * to stable, printing the test table.
  *   npm run demo             run once and exit
  *   npm run demo -- --serve  keep the server running afterwards (Ctrl-C stops it)
  */
@@ -11,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { provdConsumerPath, runProvdConsumer } from '../packages/provd-nx/test/provd-consumer';
+import { provdConsumerPath, runProvdConsumer, sharedFile } from '../packages/provd-nx/test/provd-consumer';
+import { checkProvdPython } from '../packages/provd-nx/src/smoke/provd-python';
 import { createServer } from '../packages/provd-repo/src/server';
 import { createChannels, STANDARD_CHANNELS } from '../packages/provd-repo/src/channels';
 import { parseTokens } from '../packages/provd-repo/src/tokens';
@@ -34,6 +37,10 @@ function step(title: string, args: string[], env: Record<string, string>): Promi
 
 async function main(): Promise<void> {
   provdConsumerPath(); // fail before building when the real provd client is missing
+  // the test target's provd: PROVD_PYTHONPATH, else the client's pythonpath/ beside the repository
+  process.env.PROVD_PYTHONPATH ||= sharedFile('provd', 'pythonpath') ?? '';
+  const provd = checkProvdPython(process.env.PROVD_PYTHONPATH || undefined);
+  if (!provd.ok) throw new Error(provd.message);
   await mkdir(repository, { recursive: true });
   // the channels a new repository starts with (the server creates none on a write)
   await createChannels(repository, STANDARD_CHANNELS);
@@ -59,6 +66,9 @@ async function main(): Promise<void> {
       throw new Error('the real provd failed on the testing channel');
     }
     console.log(r.lastLine);
+    // the table of what was tested is printed at the end of this step
+    await step('test every model: its pytest tests, its package in the real provd, its snapshots', ['run-many', '-t', 'test', '--outputStyle=static'], {});
+    await step('promote the tested bytes of every family to stable', ['run-many', '-t', 'promote', '--projects=tag:type:family', '--outputStyle=static'], env);
     console.log(`\nGive provd this URL: ${base}/testing/  (a browser shows the channel there, and every channel at ${base}/)`);
     if (process.argv.includes('--serve')) {
       console.log(`Serving ${repository} (testing/, stable/, archive/); Ctrl-C to stop.`);

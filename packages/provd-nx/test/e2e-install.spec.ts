@@ -100,6 +100,16 @@ describe('@provd/nx installed from a registry into an existing collection', () =
     expect(loaded.map((l) => l.split(' ')[1]).sort()).toEqual([...models].sort());
   }, 2 * COMMAND_TIMEOUT);
 
+  it('the published package tests every sample in the real provd (its pytest plugin and smoke script shipped), and promote takes the tested bytes', () => {
+    const env = { PROVD_PYTHONPATH: sharedFile('provd', 'pythonpath') ?? '', CI: 'true' };
+    const out = sh('npx', ['--no-install', 'nx', 'run-many', '-t', 'test', '--outputStyle=static'], env);
+    expect(out).toMatch(/provd test summary \(14 passed, 0 failed\)/);
+    expect(out).toMatch(/xivo-cisco-spa-7\.5\.5: pytest 13 passed/);
+    const promoted = sh('npx', ['--no-install', 'nx', 'run', 'xivo-snom:promote', '--outputStyle=static'], env);
+    expect(promoted).toMatch(/stable: verified clean/);
+    expect(promoted).not.toMatch(/refused/);
+  }, 2 * COMMAND_TIMEOUT);
+
   it('nx g family and model --from: built, published, installed and loaded by provd; nx release version uses our VersionActions', async () => {
     nx('g', '@provd/nx:family', 'xivo-acme', '--phoneModels=A1,A2');
     nx('g', '@provd/nx:model', '--family=xivo-acme', '--name=1.1.0', '--from=1.0.0', '--firmware=1.1.0');

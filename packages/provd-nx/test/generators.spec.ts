@@ -36,7 +36,7 @@ describe('generators in a real workspace', () => {
         expect(config.metadata.help.command, `${name}:${target}`).toMatch(/^npx nx run \S+:[\w-]+ --help$/);
       }
     }
-    expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'publish'], 'provd channels': ['status', 'promote'] });
+    expect(ws.project('xivo-acme').metadata.targetGroups).toEqual({ 'provd release': ['version', 'build', 'test', 'publish'], 'provd channels': ['status', 'promote'] });
 
     ws.nxOk(['run', 'xivo-acme:publish']);
     const consumer = await runProvdConsumer(ws.path('dist', 'repository', 'testing'), ['--workdir', ws.path('provd')]);

@@ -16,8 +16,8 @@ export const LEVELS: readonly (readonly string[])[] = [
   ['fs', 'runtime'], // path and file helpers; PROVD_* variables, plugin options, profile, pool
   ['package', 'rsync', 'sed'], // package files; the native copy and sed steps
   ['recipe'], // build.py recorded
-  ['build', 'repository', 'firmware'], // the build pipeline; where channels live; pkgs.db checks (check-firmware)
-  ['channel'], // publish, promote, verify, status over repository backends
+  ['build', 'repository', 'firmware', 'smoke', 'pytest'], // the build pipeline; where channels live; pkgs.db checks; a package in the real provd; a project's pytest tests
+  ['channel', 'testing'], // publish, promote, verify, status over repository backends; one project's test (pytest + smoke), its record
   ['version'], // versions from git
   ['release'], // nx release, a model's publish
   ['executors/shared'], // executor glue

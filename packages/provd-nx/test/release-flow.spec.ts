@@ -158,6 +158,7 @@ describe('bumps decided by what was released (branch master, no main anywhere)',
   });
 });
 
+// These are about channels: each promote passes --skip-test (the test gate is promote-gate.spec.ts's).
 describe('promote, rollback and status through nx', () => {
   let ws: TestWorkspace;
   const { index, versions, publish } = helpers(() => ws);
@@ -178,7 +179,7 @@ describe('promote, rollback and status through nx', () => {
 
   it('promote --dry-run prints the plan and changes nothing anywhere (dist/ included)', () => {
     const dist = tree(ws.path('dist'));
-    const r = ws.nxOk(['run', 'xivo-cisco-spa:promote', '--dry-run', '--outputStyle=static']);
+    const r = ws.nxOk(['run', 'xivo-cisco-spa:promote', '--skip-test', '--dry-run', '--outputStyle=static']);
     expect(r.output).toMatch(/model\s+stable -> testing\s+action/);
     expect(r.output).toMatch(/xivo-cisco-pap2t-5\.1\.6\s+- -> 0\.2\.7\s+promote/);
     // one task, one table for the whole family
@@ -187,7 +188,7 @@ describe('promote, rollback and status through nx', () => {
   });
 
   it('promote one family: stable carries testing\'s bytes for its models (pap2t included), nothing of the other family', () => {
-    ws.nxOk(['run', 'xivo-cisco-spa:promote', '--outputStyle=static']);
+    ws.nxOk(['run', 'xivo-cisco-spa:promote', '--skip-test', '--outputStyle=static']);
     const [t, s] = [index('testing'), index('stable')];
     expect(Object.keys(s).sort()).toEqual(SPA);
     for (const id of SPA) {
@@ -198,7 +199,7 @@ describe('promote, rollback and status through nx', () => {
   });
 
   it('change common/, publish, promote again: new versions in stable, superseded ones archived, the other family untouched', () => {
-    ws.nxOk(['run', 'xivo-snom:promote', '--outputStyle=static']);
+    ws.nxOk(['run', 'xivo-snom:promote', '--skip-test', '--outputStyle=static']);
     const spaStable = Object.fromEntries(SPA.map((id) => [id, index('stable')[id]]));
     const old = versions('stable');
     ws.append('plugins/xivo-snom/common/common.py', '\n# fix\n');
@@ -207,7 +208,7 @@ describe('promote, rollback and status through nx', () => {
     const status = JSON.parse(ws.nxOk(['run', 'xivo-snom:status', '--json', '--outputStyle=static']).stdout.match(/^\[[\s\S]*^\]/m)![0]);
     expect(status.filter((r: any) => r.readyToPromote).map((r: any) => r.model).sort()).toEqual(SNOM_COMMON_PY);
     expect(status.every((r: any) => r.needsBump === false && !r.orphan)).toBe(true);
-    ws.nxOk(['run', 'xivo-snom:promote', '--outputStyle=static']);
+    ws.nxOk(['run', 'xivo-snom:promote', '--skip-test', '--outputStyle=static']);
     const [t, s] = [index('testing'), index('stable')];
     for (const id of SNOM) expect(s[id]).toEqual(t[id]);
     for (const id of SNOM_COMMON_PY) {
@@ -224,14 +225,14 @@ describe('promote, rollback and status through nx', () => {
     const current = index('stable')[id];
     const archived = ws.path('dist/repository/archive', `${id}-1.2.0.tar.bz2`);
     const bytes = sha1(archived);
-    ws.nxOk(['run', 'xivo-snom:promote', '--from=archive', `--models=${id}`, '--version=1.2.0', '--outputStyle=static']);
+    ws.nxOk(['run', 'xivo-snom:promote', '--skip-test', '--from=archive', `--models=${id}`, '--version=1.2.0', '--outputStyle=static']);
     const entry = index('stable')[id];
     expect(entry).toMatchObject({ version: '1.2.0', sha1sum: bytes, filename: `${id}-1.2.0.tar.bz2` });
     expect(sha1(ws.path('dist/repository/stable', entry.filename))).toBe(bytes);
     expect(readdirSync(ws.path('dist/repository/archive'))).toContain(current.filename);
     expect(readdirSync(ws.path('dist/repository/stable'))).not.toContain(current.filename);
     // going forward again: the model's own promote
-    const forward = ws.nxOk(['run', `${id}:promote`, '--outputStyle=static']);
+    const forward = ws.nxOk(['run', `${id}:promote`, '--skip-test', '--outputStyle=static']);
     expect(forward.output).toMatch(/xivo-snom-8\.7\.3\s+1\.2\.0 -> 1\.2\.1\s+promoted/);
     expect(index('stable')[id]).toEqual(index('testing')[id]);
   });
@@ -250,7 +251,7 @@ describe('promote, rollback and status through nx', () => {
     publish('--prune');
     expect(index('testing')[id]).toBeUndefined();
     expect(readdirSync(ws.path('dist/repository/archive'))).toContain(`${id}-0.3.0.tar.bz2`);
-    const promote = ws.nxOk(['run', 'xivo-snom:promote', '--prune', '--outputStyle=static']);
+    const promote = ws.nxOk(['run', 'xivo-snom:promote', '--skip-test', '--prune', '--outputStyle=static']);
     expect(promote.output).toMatch(/xivo-snom-m9-9\.6\.2\s+0\.3\.0 -> -\s+pruned/);
     expect(index('stable')[id]).toBeUndefined();
     ws.nxOk(['run', 'provd-repository:verify', '-c', 'stable']);

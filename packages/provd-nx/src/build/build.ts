@@ -12,6 +12,7 @@ import { isJsonObject, parseJson, type JsonValue } from '../format/python-json';
 import { createPackage } from '../package/create';
 import { writeStamp } from './plugin-folder';
 import { profiled } from '../runtime/profile';
+import { SNAPSHOT_DIR } from '../format/snapshot-dir';
 
 export { BuildError } from './build-error';
 export { STD_DIRS } from './std-dirs';
@@ -85,6 +86,8 @@ export async function buildModel(
         }
       });
     }
+    // the test target's snapshots are reviewed with the code, never shipped to phones
+    await fsp.rm(join(out, SNAPSHOT_DIR), { recursive: true, force: true });
     if (model.stdDirs) await makeStdDirs(out, (rel) => sourceOf(rel, model, familyDir), where);
     if (!existsSync(join(out, PLUGIN_INFO))) {
       throw new BuildError(`${where}: the built plugin has no plugin-info (expected from ${infoFile})`);

@@ -19,6 +19,7 @@ import { isVersion } from '../format/provd-version';
 import { sha1File } from '../package/read';
 import { PLUGIN_INFO } from '../format/plugin-info';
 import type { ChannelBackend } from '../repository/backend';
+import type { PromoteGate } from './promote-gate';
 
 export type PromoteAction =
   | 'promote'
@@ -67,6 +68,8 @@ export interface PromoteRequest {
   log?: (line: string) => void;
   lockTimeoutMs?: number;
   lockStaleMs?: number;
+  /** asked before a package moves: only tested bytes reach `to` (promote-gate.ts) */
+  gate?: PromoteGate;
 }
 
 export interface PromoteResult {
@@ -137,6 +140,13 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
         rows.push(row('refused', `${req.toName} has ${id} ${toVersion} with other bytes than ${req.fromName}: bump ${id}, publish, then promote`, fromVersion));
         continue;
       }
+      if (req.gate) {
+        const verdict = await req.gate(id, fromVersion, String(source.sha1sum), { filename: typeof source.filename === 'string' ? source.filename : undefined });
+        if (!verdict.ok) {
+          rows.push(row('refused', verdict.reason, fromVersion));
+          continue;
+        }
+      }
       if (req.dryRun) {
         rows.push(row('promote', `would promote ${id} ${toVersion ?? '(none)'} -> ${fromVersion}`, fromVersion));
         continue;
@@ -169,6 +179,10 @@ async function restoreArchived(req: PromoteRequest, id: string, version: string,
     const sha1 = await sha1File(file);
     if (indexEntry(toIndex, id)?.sha1sum === sha1) {
       return { model: id, toVersion, fromVersion: version, action: 'already promoted', message: `${req.toName} already holds ${id} ${version}` };
+    }
+    if (req.gate) {
+      const verdict = await req.gate(id, version, sha1, { file });
+      if (!verdict.ok) return { model: id, toVersion, fromVersion: version, action: 'refused', message: verdict.reason };
     }
     if (req.dryRun) {
       return { model: id, toVersion, fromVersion: version, action: 'promote', message: `would restore ${id} ${version} from ${req.fromName}` };

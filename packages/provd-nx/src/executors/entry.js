@@ -27,6 +27,8 @@ const EXECUTORS = {
   checkFirmware: ['check-firmware', 'default'],
   batchCheckFirmware: ['check-firmware', 'batchCheckFirmware'],
   fail: ['fail', 'default'],
+  test: ['test', 'default'],
+  batchTest: ['test', 'batchTest'],
 };
 
 for (const [name, [folder, exported]] of Object.entries(EXECUTORS)) {

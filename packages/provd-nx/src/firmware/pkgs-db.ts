@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pythonCommand } from '../recipe/recipe';
-import { provdPythonEnv } from './provd-python';
+import { provdPythonEnv } from '../runtime/provd-python-path';
 
 export const PKGS_DB_SCRIPT = join(__dirname, 'pkgs_db.py');
 

@@ -9,10 +9,10 @@ import { basename, posix } from 'node:path';
 import type { FamilyRecipe } from '../recipe/family';
 import { sharedProjectName } from '../build/model';
 import { PLUGIN_NAME } from '../runtime/names';
-import { TECHNOLOGIES } from './project-configs';
+import { TECHNOLOGIES } from './technologies';
 
 /** The targets a model (and a family, fanning out) offers. */
-const TARGETS = ['version', 'build', 'publish', 'promote', 'status'] as const;
+const TARGETS = ['version', 'build', 'test', 'publish', 'promote', 'status'] as const;
 
 /** A family whose recipe could not be inferred: all we know is where it is and why. */
 export interface BrokenFamily {

@@ -57,7 +57,11 @@ describe('model inputs', () => {
       { input: 'provdRecipe', projects: 'fam' },
       { input: 'provdFolder', projects: 'fam/common' },
       '{workspaceRoot}/plugins/fam/empty/**/*',
+      // the test target's snapshots are never packaged: a build does not hash them
+      '!{projectRoot}/__provd__/**/*',
     ]);
+    // the test target hashes them
+    expect(modelInputs(model, 'fp', new Set(['1.0', 'common']), { snapshots: true })).not.toContain('!{projectRoot}/__provd__/**/*');
     // a symlinked model folder: Nx gives the link to the family project, and the model's project has no files
     expect(files(['common'])).toContain('{workspaceRoot}/plugins/fam/1.0/**/*');
   });

@@ -7,7 +7,8 @@ import {
 import { calculateHashesForCreateNodes, globWithWorkspaceContext, hashObject, PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
 import { lstatSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { repositoryProject, TECHNOLOGIES, familyTargets, modelTargets } from './project-configs';
+import { repositoryProject, familyTargets, modelTargets } from './project-configs';
+import { TECHNOLOGIES } from './technologies';
 import { TARGET_GROUPS, MODEL_TARGET_GROUPS } from './target-help';
 import { ProvdPluginOptions, normalizeOptions, NormalizedOptions } from '../runtime/options';
 import { pluginFingerprint } from './fingerprint';
@@ -18,6 +19,7 @@ import { familyModel, pluginInfoPath, ProvdMetadata, sharedProjectName } from '.
 import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFamily, withBrokenModels } from './broken';
 import { withUnhashedInputs } from './unhashed-inputs';
 import { familyNamedInputs, literalGlob, sharedNamedInputs } from './model-inputs';
+import { sharedTestTarget } from './test-targets';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -153,7 +155,7 @@ function familyNodes(
         technologies: TECHNOLOGIES,
         provd: { kind: 'shared', family: recipe.name, folder, usedBy } satisfies ProvdMetadata,
       },
-      targets: {},
+      targets: { test: sharedTestTarget(recipe, folder, options, filled.has(posix.join(recipe.root, folder))) },
     };
   }
   for (const model of recipe.models) {

@@ -16,6 +16,7 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { posix } from 'node:path';
 import { BUILD_FILE } from '../recipe/family';
 import { Model, modelInputPaths, sharedProjectName } from '../build/model';
+import { SNAPSHOT_DIR } from '../format/snapshot-dir';
 
 type Input = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -55,18 +56,25 @@ export function modelInputs(
    * family-relative folders that are projects holding a file for Nx (the model's, shared ones):
    * a project input naming a project without files stops Nx's hasher
    */
-  projectFolders: ReadonlySet<string> = new Set()
+  projectFolders: ReadonlySet<string> = new Set(),
+  /** the test target hashes the model's snapshots too; the build never does (they are not packaged) */
+  { snapshots = false }: { snapshots?: boolean } = {}
 ): Array<Input> {
   const buildFile = posix.join(model.familyRoot, BUILD_FILE);
   const own = posix.join(model.familyRoot, model.folder);
   const fromProjects = plain(model.family);
+  let unsnapshot: string | undefined;
   const inputs = modelInputPaths(model).map((p): Input => {
     if (p === buildFile) {
       return fromProjects ? { input: RECIPE_INPUT, projects: model.family } : `{workspaceRoot}/${literalGlob(p)}`;
     }
     // the build refuses projects nested in a model folder, whose files Nx would not count as the model's
     const folder = posix.relative(model.familyRoot, p);
-    if (p === own && literalGlob(p) === p && projectFolders.has(folder)) return '{projectRoot}/**/*';
+    if (p === own && literalGlob(p) === p && projectFolders.has(folder)) {
+      if (!snapshots) unsnapshot = `!{projectRoot}/${SNAPSHOT_DIR}/**/*`;
+      return '{projectRoot}/**/*';
+    }
+    if (p === own && !snapshots) unsnapshot = `!{workspaceRoot}/${literalGlob(p)}/${SNAPSHOT_DIR}/**/*`;
     // a shared-folder project (another model's folder read by this recipe is that model's project)
     if (p !== own && model.sharedFolders.includes(folder) && fromProjects && projectFolders.has(folder) && plain(folder)) {
       return { input: FOLDER_INPUT, projects: sharedProjectName(model.family, folder) };
@@ -75,6 +83,8 @@ export function modelInputs(
   });
   return [
     ...inputs,
+    // snapshots are dropped from the plugin: updating them must not rebuild it
+    ...(unsnapshot ? [unsnapshot] : []),
     // our own code: a new plugin version must rebuild
     { runtime: `echo provd-nx ${fingerprint}` },
     // a dry run stays out of the cache (the preTasksExecution hook); should that hook not see

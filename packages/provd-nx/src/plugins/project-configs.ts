@@ -11,8 +11,9 @@ import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
 import { packageFileName } from '../format/package-name';
 import { CHECK_FIRMWARE, checkFirmwareTarget } from './check-firmware-target';
+import { familyTestTarget, modelTestTarget } from './test-targets';
+import { TECHNOLOGIES } from './technologies';
 
-export const TECHNOLOGIES = ['provd'];
 export const REPOSITORY_PROJECT = 'provd-repository';
 
 /**
@@ -36,6 +37,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
     build: all('build', 'Build'),
     version: all('version', 'Version'),
     publish: all('publish', 'Publish to the testing channel'),
+    test: familyTestTarget(recipe),
     promote: promoteTarget(recipe.name, `every model of ${recipe.name} (${ids.length})`),
     // status compares the built packages of the current sources (cache hits) with testing's
     status: { ...statusTarget(recipe.name, `model of ${recipe.name}`), dependsOn: [{ projects: ids, target: 'build' }] },
@@ -44,7 +46,7 @@ export function familyTargets(recipe: FamilyRecipe): Record<string, TargetConfig
 }
 
 function promoteTarget(project: string, what: string): TargetConfiguration {
-  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version=<v>`);
+  return channelTarget(project, 'promote', `Promote ${what} from testing to stable byte for byte, only bytes a test passed on (superseded packages to archive/); --dry-run plan, --models, --allow-downgrade, --prune; rollback: --from archive --models <id> --version=<v>`);
 }
 
 function statusTarget(project: string, what: string): TargetConfiguration {
@@ -207,6 +209,7 @@ export function modelTargets(
         help: targetHelp(id, 'publish'),
       },
     },
+    test: modelTestTarget(model, options, fingerprint, projectFolders),
     promote: promoteTarget(id, id),
     [CHECK_FIRMWARE]: checkFirmwareTarget(id, id),
   };

@@ -10,6 +10,7 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   verify: { channel: 'stable' },
   'init-repository': { dryRun: true },
   promote: { dryRun: true },
+  test: { update: true },
   status: { json: true },
   serve: { port: 8667 },
 };
@@ -21,12 +22,12 @@ export function targetHelp(project: string, target: keyof typeof EXAMPLES | stri
 
 /** How families and models group their targets in Nx Console and the graph. */
 export const TARGET_GROUPS: Record<string, string[]> = {
-  'provd release': ['version', 'build', 'publish'],
+  'provd release': ['version', 'build', 'test', 'publish'],
   'provd channels': ['status', 'promote'],
 };
 
 /** A model has promote but no status of its own (its family's status lists it). */
 export const MODEL_TARGET_GROUPS: Record<string, string[]> = {
-  'provd release': ['version', 'build', 'publish'],
+  'provd release': ['version', 'build', 'test', 'publish'],
   'provd channels': ['promote'],
 };

@@ -9,6 +9,7 @@ import { PROVD_ENV, provdEnv } from '../runtime/env';
 import { restorePluginFolders } from './restore-plugin-folders';
 import { dryRunDistFor } from '../executors/shared/dry-run';
 import { rmSync } from 'node:fs';
+import { printTestSummary, setProvdFingerprint } from './test-hooks';
 
 /**
  * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
@@ -32,6 +33,7 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
   process.env[PROVD_ENV.dryRunDist] = dryRun ? dryRunDistFor(context.id) : '';
   if (dryRun) process.env.NX_SKIP_NX_CACHE = 'true';
   process.env[PROVD_ENV.runLog] = runLogFile(context.id);
+  setProvdFingerprint(_options, context);
 };
 
 /**
@@ -43,6 +45,7 @@ export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async 
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   // a dry run's builds never reached dist/plugins (nor dist/packages): nothing to unpack there
   else await restorePluginFolders(options, context);
+  printTestSummary(options, context);
   const records = readRunLog(runLogFile(context.id));
   const table = summaryTable(records);
   if (table) console.log(`\n provd summary\n\n${table}\n`);

@@ -25,6 +25,10 @@ export const PROVD_ENV = {
   restoreVersion: 'PROVD_RESTORE_VERSION',
   /** seconds to wait for a remote repository's connection or next data (default 30) */
   timeout: 'PROVD_TIMEOUT',
+  /** a folder holding wazo_provd and its Python dependencies (test target), over nx.json's provdPythonPath */
+  provdPythonPath: 'PROVD_PYTHONPATH',
+  /** a hash of the provd code the test target runs against; set by preTasksExecution, an input of every test task */
+  provdFingerprint: 'PROVD_CODE_FINGERPRINT',
   /** a file: benchmarks set it, and timed phases append one JSON line each (runtime/profile.ts) */
   profile: 'PROVD_PROFILE',
 } as const;

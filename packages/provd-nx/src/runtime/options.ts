@@ -11,6 +11,11 @@ export interface ProvdPluginOptions {
    * PROVD_REPOSITORY overrides it.
    */
   repository?: string;
+  /**
+   * A folder holding wazo_provd and its Python dependencies, for the test target
+   * (relative to the workspace root). PROVD_PYTHONPATH overrides it.
+   */
+  provdPythonPath?: string;
   /** Bounds on reading any package (package/limits.ts): decompressed bytes (default 512 MiB). */
   maxUnpackedBytes?: number;
   /** ... members (default 20000). */
@@ -24,6 +29,7 @@ export interface NormalizedOptions {
   distDir: string;
   repository: string;
   packageLimits: { maxUnpackedBytes?: number; maxMembers?: number; maxPluginInfoBytes?: number };
+  provdPythonPath?: string;
 }
 
 export function normalizeOptions(options: ProvdPluginOptions | undefined): NormalizedOptions {
@@ -32,6 +38,7 @@ export function normalizeOptions(options: ProvdPluginOptions | undefined): Norma
     distDir: trimSlashes(options?.distDir ?? 'dist'),
     repository: options?.repository ?? 'dist/repository',
     packageLimits: { maxUnpackedBytes: options?.maxUnpackedBytes, maxMembers: options?.maxMembers, maxPluginInfoBytes: options?.maxPluginInfoBytes },
+    ...(options?.provdPythonPath ? { provdPythonPath: options.provdPythonPath } : {}),
   };
 }
 

@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { resolveBase, changedFiles, showFile } from './git';
 import { parsePluginInfo, withVersion } from '../format/plugin-info';
 import { isJsonObject, parseJson } from '../format/python-json';
 import { Model, modelInputPaths, pluginInfoPath } from '../build/model';
 import { Bump, checkVersion, isKeywordBump, isVersion, nextVersion } from '../format/provd-version';
+import { SNAPSHOT_DIR } from '../format/snapshot-dir';
 
 export { nextVersion };
 export type { Bump };
@@ -28,7 +29,9 @@ export function planVersion(root: string, model: Model, base: string, bump: Bump
   const text = readFileSync(join(root, file), 'utf8');
   const current = parsePluginInfo(text, file).version;
   const baseCommit = resolveBase(root, base);
-  const changedInputs = changedFiles(root, baseCommit, modelInputPaths(model));
+  // snapshots are not packaged: updating them moves no version
+  const snapshots = `${posix.join(model.familyRoot, model.folder, SNAPSHOT_DIR)}/`;
+  const changedInputs = changedFiles(root, baseCommit, modelInputPaths(model)).filter((f) => !f.startsWith(snapshots));
   // an untouched plugin-info is the base's own: no need to ask git for it
   const before = changedInputs.includes(file) ? showFile(root, baseCommit, file) : text;
   let atBase: string | null = null;

@@ -6,21 +6,13 @@ import type { ExecutorContext } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { isDryRun, pluginOptions } from '../shared/context';
-import { PLUGIN_NAME } from '../../runtime/names';
 import type { ProvdMetadata } from '../../build/model';
 import { checkFirmware, type FirmwareMode, type FirmwareScope } from '../../firmware/check';
 import { PKGS_DB } from '../../firmware/offline';
 import { formatReport } from '../../firmware/report';
-import { provdPythonPath } from '../../firmware/provd-python';
+import { provdPythonPath } from '../../runtime/provd-python-path';
 import { batchExecutor, executor, type TaskBody } from '../shared/task';
 import type { CheckFirmwareExecutorSchema } from './schema';
-
-/** The plugin entry's own `provdPythonPath` option in nx.json. */
-function pluginPythonPath(context: ExecutorContext): string | undefined {
-  const entry = (context.nxJsonConfiguration.plugins ?? []).find((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
-  const value = typeof entry === 'object' ? (entry.options as { provdPythonPath?: string } | undefined)?.provdPythonPath : undefined;
-  return value ? join(context.root, value) : undefined;
-}
 
 export function firmwareScope(context: ExecutorContext): FirmwareScope {
   const metas = Object.values(context.projectsConfigurations.projects).map((p) => p.metadata?.provd as ProvdMetadata | undefined);
@@ -67,7 +59,7 @@ const checkFirmwareTask: TaskBody<CheckFirmwareExecutorSchema> = async (options,
       concurrency: options.concurrency ?? 16,
       perHost: options.perHost ?? 4,
       mirrors: parseMirrors(options.mirror),
-      pythonPath: provdPythonPath(options.provdPythonPath ? join(context.root, options.provdPythonPath) : pluginPythonPath(context)),
+      pythonPath: provdPythonPath(options.provdPythonPath ?? pluginOptions(context).provdPythonPath, context.root),
       fix: options.fix === true,
       dryRun: isDryRun(options.dryRun),
       maxBytes: 8 * 1024 ** 3,

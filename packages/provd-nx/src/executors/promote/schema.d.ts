@@ -7,4 +7,8 @@ export interface PromoteExecutorSchema {
   allowDowngrade?: boolean;
   prune?: boolean;
   repository?: string;
+  /** promote models no test passed on (named in the summary and the run's log) */
+  skipTest?: boolean;
+  /** promote nothing if any model is refused */
+  allOrNothing?: boolean;
 }

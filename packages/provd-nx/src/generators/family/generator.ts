@@ -39,6 +39,8 @@ export async function familyGenerator(tree: Tree, options: FamilyGeneratorSchema
     firmware,
     functionSuffix: pythonIdentifier(model),
     pluginInfo: JSON.stringify(pluginInfo, null, 4),
+    // how tests import the family (the test target's pytest plugin maps '_' back to the folder)
+    importPath: `${pythonIdentifier(posix.basename(pluginsDir))}.${pythonIdentifier(name)}`,
   });
   logger.info(`Family ${name} in ${root}: model ${model} (plugin ${pluginId}). Try: nx run ${pluginId}:build`);
 }

@@ -2,6 +2,7 @@ import { logger, readNxJson, Tree, updateNxJson, writeJson } from '@nx/devkit';
 import { PLUGIN_NAME } from '../../runtime/names';
 import { releaseGroup } from './release-group';
 import { installHint, missingTools } from './required-tools';
+import { testToolsProblem } from './test-tools';
 import type { InitGeneratorSchema } from './schema';
 
 /** Lines a collection must not commit: installed packages, build output and Nx's own caches. */
@@ -19,6 +20,7 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema) {
         pluginsDir: options.pluginsDir ?? 'plugins',
         distDir: options.distDir ?? 'dist',
         repository: options.repository ?? 'dist/repository',
+        ...(options.provdPythonPath ? { provdPythonPath: options.provdPythonPath } : {}),
       },
     });
     changed = true;
@@ -36,6 +38,9 @@ export async function initGenerator(tree: Tree, options: InitGeneratorSchema) {
   if (!options.skipToolCheck) {
     const missing = missingTools();
     if (missing.length) logger.warn(installHint(missing));
+    // the test target's provd and pytest: a warning, the rest of the plugin works without them
+    const provd = testToolsProblem(tree.root, options.provdPythonPath);
+    if (provd) logger.warn(provd);
   }
 }
 

@@ -6,6 +6,7 @@ import { parseJson, toPlain } from '../../format/python-json';
 import { assertNewPluginIds } from '../shared/plugin-ids';
 import { pluginOptions } from '../shared/plugin-options';
 import { DeclaredTarget, RecipeSource } from '../shared/recipe-source';
+import { SNAPSHOT_DIR } from '../../format/snapshot-dir';
 import { capabilitiesFirmware, copiedPluginInfo, newPluginInfo } from './plugin-info-copy';
 import type { ModelGeneratorSchema } from './schema';
 
@@ -32,7 +33,8 @@ export async function modelGenerator(tree: Tree, options: ModelGeneratorSchema) 
   if (options.from) {
     const fromRoot = posix.join(familyRoot, like.folder);
     if (!tree.exists(fromRoot)) throw new Error(`--from ${options.from}: folder ${fromRoot} not found`);
-    copyTree(tree, fromRoot, modelRoot);
+    // the copy renders other phones: its snapshots are written by its own first test
+    copyTree(tree, fromRoot, modelRoot, new Set([posix.join(fromRoot, SNAPSHOT_DIR)]));
     const infoFile = posix.join(modelRoot, PLUGIN_INFO);
     const infoText = tree.read(infoFile, 'utf-8');
     if (infoText === null) throw new Error(`--from ${options.from}: ${posix.join(fromRoot, PLUGIN_INFO)} not found`);
@@ -80,11 +82,12 @@ function defaultPluginId(family: string, name: string, like?: DeclaredTarget): s
   return `${family}-${name}`;
 }
 
-function copyTree(tree: Tree, from: string, to: string): void {
+function copyTree(tree: Tree, from: string, to: string, skip: ReadonlySet<string> = new Set()): void {
   for (const child of tree.children(from)) {
     const src = posix.join(from, child);
+    if (skip.has(src)) continue;
     if (tree.isFile(src)) tree.write(posix.join(to, child), tree.read(src)!);
-    else copyTree(tree, src, posix.join(to, child));
+    else copyTree(tree, src, posix.join(to, child), skip);
   }
 }
 
