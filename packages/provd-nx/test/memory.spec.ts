@@ -24,8 +24,8 @@ import * as fsp from 'node:fs/promises';
 import { createPackage } from ${JSON.stringify(path.join(SRC, 'package', 'create'))};
 import { publishPackage } from ${JSON.stringify(path.join(SRC, 'channel', 'publish'))};
 import { verifyChannel } from ${JSON.stringify(path.join(SRC, 'channel', 'verify'))};
-import { unpackPluginFolder } from ${JSON.stringify(path.join(SRC, 'model', 'plugin-folder'))};
-import { contentDigest } from ${JSON.stringify(path.join(SRC, 'version', 'release-state'))};
+import { unpackPluginFolder } from ${JSON.stringify(path.join(SRC, 'build', 'plugin-folder'))};
+import { contentDigest } from ${JSON.stringify(path.join(SRC, 'channel', 'release-state'))};
 import { openRepository } from ${JSON.stringify(path.join(SRC, 'repository', 'open'))};
 async function main(): Promise<void> {
   const [op, dir, id, pkg, repo, out] = process.argv.slice(2);

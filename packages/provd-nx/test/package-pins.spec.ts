@@ -14,7 +14,7 @@ import { familyModel } from '../src/build/model';
 /** <plugin id>-<version> -> SHA-1 of its .tar.bz2 */
 const PINS: Record<string, string> = {
   'xivo-cisco-pap2t-5.1.6-0.2.7': 'ed583121e48f37c7038531fbf803ea9c16a00428',
-  'xivo-cisco-spa-7.5.5-0.5.2': '7524a3a12739593115ddfad1fe6fde48d146174c',
+  'xivo-cisco-spa-7.5.5-0.5.2': 'e67e0828f8b3163ae3a907db12f8258a58b909e5',
   'xivo-cisco-spa-legacy-0.3.1': '513d5b819b3ac441e815f5ce25e83d2b87dad4bc',
   'xivo-cisco-spa2102-5.2.12-0.4.0': '1bca0a7f9c6577eac9d3c781f06ee73fac88121a',
   'xivo-snom-10.1.46-2.0.3': '76ca573140e5014f95a37f11a76f32459b82de14',
