@@ -39,6 +39,7 @@ describe('npm run bench:build', () => {
     ]) {
       expect(out).toMatch(new RegExp(String.raw`\| ${label} +\| [-\d.]+ +\| ${cell} +\| ${cell} +\| ${goal.replace(/[.]/g, '\\.')} +\|`));
     }
+    expect(out).toMatch(new RegExp(String.raw`\| every task a cache hit, plugins in-process \(NX_ISOLATE_PLUGINS=false\) +\| - +\| ${cell} +\| ${cell} +\|`));
     for (const goal of [
       'cold build / reference',
       'all hits / reference',
@@ -52,7 +53,7 @@ describe('npm run bench:build', () => {
     }
     // the profile of the six cases, with counts that do not depend on load
     expect(out).toContain('profile of the six cases at 20 models');
-    expect(out).toMatch(/\| phase +\| cold build +\| all hit +\| one model +\| common\/ +\| one model, daemon +\| common\/, daemon +\| cold graph +\|/);
+    expect(out).toMatch(/\| phase +\| cold build +\| all hit +\| one model +\| common\/ +\| one model, daemon +\| common\/, daemon +\| cold graph +\| all hit, in-process +\| one model, in-process +\| common\/, in-process +\|/);
     expect(out).toMatch(/\| python3 start-ups \(recording \+ recipes\) +\| \d+ +\|/);
     expect(out).toMatch(/\| batch processes +\| \d+ +\|/);
     expect(out).toContain('profile at 30 models');
