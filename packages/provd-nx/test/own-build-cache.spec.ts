@@ -38,13 +38,13 @@ describe("the workspace's own build", () => {
     expect(build()).toMatch(HIT);
 
     // specs, snapshots and test/ are not what gets published: still a hit
-    ws.append('packages/provd-nx/src/version/provd-version.spec.ts', '\n// a spec changed\n');
+    ws.append('packages/provd-nx/src/format/provd-version.spec.ts', '\n// a spec changed\n');
     ws.write('packages/provd-nx/src/plugins/__snapshots__/extra.snap', '// a snapshot\n');
     ws.append('packages/provd-nx/test/workspace.ts', '\n// a test helper changed\n');
     expect(build()).toMatch(HIT);
 
     // a source file changed: compiled again
-    ws.append('packages/provd-nx/src/version/provd-version.ts', '\n// a source changed\n');
+    ws.append('packages/provd-nx/src/format/provd-version.ts', '\n// a source changed\n');
     expect(build()).not.toMatch(HIT);
   }, 600_000);
 });
