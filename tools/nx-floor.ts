@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { TestWorkspace } from '../packages/provd-nx/test/workspace';
 import { measure, Measure, nxArgs } from './bench-lib';
 
-const FLOOR_PLUGIN = `
+export const FLOOR_PLUGIN = `
 const { existsSync, readdirSync } = require('fs');
 const { join } = require('path');
 exports.createNodesV2 = ['plugins/*/build.py', (files, _options, context) => files.map((file) => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sync as globSync } from 'fast-glob';
 
 let cached: string | undefined;
 
@@ -14,8 +13,11 @@ export function pluginFingerprint(): string {
   const hash = createHash('sha1');
   const root = join(__dirname, '..');
   hash.update(JSON.parse(readFileSync(join(root, '..', 'package.json'), 'utf8')).version);
-  // .js: the published build runs compiled code
-  const files = globSync(['**/*.{ts,js,py,json}'], { cwd: root, ignore: ['**/*.spec.ts'], dot: false }).sort();
+  // .js: the published build runs compiled code. A plain walk: loading fast-glob (73 modules)
+  // in every process that computes the graph cost more than the walk.
+  const files = (readdirSync(root, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((rel) => /\.(ts|js|py|json)$/.test(rel) && !rel.endsWith('.spec.ts') && !/(^|\/)\./.test(rel))
+    .sort();
   for (const rel of files) hash.update(`/${rel}`).update(readFileSync(join(root, rel)));
   cached = hash.digest('hex');
   return cached;

@@ -6,7 +6,7 @@ import { PLUGIN_NAME } from '../runtime/names';
 import { NormalizedOptions } from '../runtime/options';
 import { BUILD_FILE, FamilyRecipe } from '../recipe/family';
 import { Model } from '../build/model';
-import { locationKind } from '../repository/open';
+import { locationKind } from '../repository/location';
 import { targetHelp } from './target-help';
 import { literalGlob, modelInputs } from './model-inputs';
 import { packageFileName } from '../format/package-name';

@@ -3,10 +3,8 @@ import {
   PreTasksExecution
 } from '@nx/devkit';
 import { runLogFile, summaryTable, readRunLog } from '../executors/shared/run-log';
-import { bumpsOf, commitBumps, commitCommand, commitMessage } from '../executors/shared/bump-commit';
 import { ProvdPluginOptions } from '../runtime/options';
 import { PROVD_ENV, provdEnv } from '../runtime/env';
-import { restorePluginFolders } from './restore-plugin-folders';
 import { dryRunDistFor } from '../executors/shared/dry-run';
 import { rmSync } from 'node:fs';
 import { printTestSummary, setProvdFingerprint } from './test-hooks';
@@ -41,6 +39,11 @@ export const preTasksExecution: PreTasksExecution<ProvdPluginOptions> = (_option
  * what moved and where it went, and the bumped plugin-info files to record.
  */
 export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async (options, context) => {
+  // loaded here, not with the plugin: every graph computation loads the plugin, only task runs get here
+  const [{ restorePluginFolders }, { bumpsOf, commitBumps, commitCommand, commitMessage }] = await Promise.all([
+    import('./restore-plugin-folders'),
+    import('../executors/shared/bump-commit'),
+  ]);
   const scratch = provdEnv('dryRunDist');
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   // a dry run's builds never reached dist/plugins (nor dist/packages): nothing to unpack there

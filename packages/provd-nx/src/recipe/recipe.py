@@ -30,6 +30,7 @@ current Session and mode, and the snapshots must not see modules of our own come
 and go. Sections: recording (Session, audit), commands (the patched subprocess
 functions), isolation (ProcessState), recipes (load, call, record, build).
 """
+import fnmatch
 import json
 import os
 import re
@@ -116,8 +117,56 @@ class Session:
         full = os.path.normpath(os.path.join(os.getcwd(), path))
         if full == self.out_dir or not is_within(full, self.out_dir):
             return False
+        self.copied_folder(full)
         self.out_opens.append({'path': full, 'commands': len(self.commands)})
         return True
+
+    def copied_folder(self, full):
+        """While recording (copies noted, not run): make the missing folder a file of
+        the plugin is opened in when a copy noted before would have made it, so that
+        `with open(...) as f: check_call([...], stdout=f)` into a copied folder is
+        recorded instead of failing and running the whole function for real (one
+        process per command: the sed loops of Snom-style recipes). Only for plain
+        `rsync SRC/ OUT` copies whose filters match no component of the folder's path,
+        and only folders the source holds: the folder then exists in the real build."""
+        parent = os.path.dirname(full)
+        if MODE != 'record' or os.path.lexists(parent) or not is_within(parent, self.out_dir):
+            return
+        rel = os.path.relpath(parent, self.out_dir)
+        parts = rel.split(os.sep)
+        prefixes = [os.sep.join(parts[:i + 1]) for i in range(len(parts))]
+        for command in self.commands:
+            argv = command['argv']
+            if isinstance(argv, str) or not argv or os.path.basename(argv[0]) != 'rsync':
+                continue
+            cwd = os.path.normpath(os.path.join(self.family_dir, command['cwd']))
+            operands, patterns, i = [], [], 1
+            while i < len(argv):
+                a = argv[i]
+                if a in ('--exclude', '--include', '--filter', '-f'):
+                    patterns.append(pattern_of(a, argv[i + 1] if i + 1 < len(argv) else None))
+                    i += 2
+                    continue
+                if a.startswith(('--exclude=', '--include=', '--filter=')):
+                    patterns.append(pattern_of(a.split('=', 1)[0], a.split('=', 1)[1]))
+                elif a.startswith('-'):
+                    if a.startswith(('--files-from', '--exclude-from', '--include-from')) or a in ('-F', '-C', '--cvs-exclude'):
+                        patterns.append('*')  # rules we do not read: never guess
+                else:
+                    operands.append(a)
+                i += 1
+            if len(operands) != 2 or os.path.normpath(os.path.join(cwd, operands[1])) != self.out_dir:
+                continue
+            source = os.path.normpath(os.path.join(cwd, operands[0]))
+            if not operands[0].endswith('/') or not is_within(source, self.family_dir):
+                continue
+            rules = [p.strip('/') for p in patterns]
+            if any(fnmatch.fnmatch(os.path.basename(p), r) or fnmatch.fnmatch(p, r) for p in prefixes for r in rules):
+                continue
+                continue
+            if all(os.path.isdir(os.path.join(source, p)) and not os.path.islink(os.path.join(source, p)) for p in prefixes):
+                os.makedirs(parent)
+                return
 
     def command_stdout(self, stdout):
         """The plugin file (relative to the plugin folder) a command's stdout is, when
@@ -189,6 +238,18 @@ class Session:
             rel = os.path.relpath(full, self.family_dir)
             if rel not in self.reads:
                 self.reads.append(rel)
+
+
+def pattern_of(option, value):
+    """The pattern of an rsync filter option, for copied_folder: '*' (matches
+    everything, so nothing is guessed) for what it does not read (merge rules)."""
+    if value is None:
+        return '*'
+    if option in ('--filter', '-f'):
+        if re.match(r'^([.:]|merge|dir-merge)', value):
+            return '*'
+        return re.sub(r'^([-+!PRHS]|exclude|include|hide|show|protect|risk|clear)(,\S*)?\s+', '', value)
+    return value
 
 
 SESSION = None

@@ -6,25 +6,11 @@ import { splitHttpCredentials, HttpChannel } from './http';
 import { HttpUploadChannel } from './http-upload';
 import { Repository, ChannelName, ChannelBackend, remoteJoin, CHANNEL_NAMES } from './backend';
 import { provdEnv } from '../runtime/env';
+import { DEFAULT_REPOSITORY, locationKind } from './location';
 
-export const DEFAULT_REPOSITORY = 'dist/repository';
-
-/** PROVD_REPOSITORY overrides the configured repository. */
-export function repositoryLocation(configured: string | undefined): string {
-  const fromEnv = provdEnv('repository');
-  if (fromEnv && fromEnv.trim()) return fromEnv.trim();
-  return configured && configured.trim() ? configured.trim() : DEFAULT_REPOSITORY;
-}
-
-export type LocationKind = 'local' | 'ssh' | 'rsyncd' | 'http';
-
-/** Which backend a location string names; the rule for remotes is rsync's own (a ':' before any '/'). */
-export function locationKind(location: string): LocationKind {
-  if (/^https?:\/\//i.test(location)) return 'http';
-  if (/^rsync:\/\//i.test(location)) return 'rsyncd';
-  if (/^[^/]*:/.test(location)) return 'ssh';
-  return 'local';
-}
+// what the plugin needs of a location without loading every backend (repository/location.ts)
+export { DEFAULT_REPOSITORY, locationKind, repositoryLocation } from './location';
+export type { LocationKind } from './location';
 
 export interface OpenOptions {
   /** create the repository when it does not exist (it always may be for the workspace's default dist/repository) */
