@@ -15,7 +15,9 @@ export interface FirmwareProblem {
   message: string;
 }
 
-export const PKGS_DB = 'pkgs/pkgs.db';
+import { PKGS_DB } from '../format/pkgs-db-path';
+
+export { PKGS_DB };
 
 /** `file [section] key: message` */
 export function formatProblem(p: FirmwareProblem): string {

@@ -2,6 +2,7 @@
 import type { TargetConfiguration } from '@nx/devkit';
 import { PLUGIN_NAME } from '../runtime/names';
 import { literalGlob } from './model-inputs';
+import { PKGS_DB } from '../format/pkgs-db-path';
 
 export const CHECK_FIRMWARE = 'check-firmware';
 
@@ -14,7 +15,7 @@ export function checkFirmwareTarget(project: string, what: string, familyRoot?: 
   return {
     executor: `${PLUGIN_NAME}:${CHECK_FIRMWARE}`,
     cache: false,
-    inputs: [familyRoot ? `{workspaceRoot}/${literalGlob(familyRoot)}/*/pkgs/pkgs.db` : '{projectRoot}/pkgs/pkgs.db'],
+    inputs: [familyRoot ? `{workspaceRoot}/${literalGlob(familyRoot)}/*/${PKGS_DB}` : `{projectRoot}/${PKGS_DB}`],
     metadata: {
       description: `Check the firmware ${what} offers in pkgs/pkgs.db: offline as xivo-fetchfw reads it, then each distinct URL once (moved, gone, size); --download checks sizes and SHA-1s, --install runs the recipes, --fix rewrites moved URLs, --offline, --json`,
       technologies: ['provd'],

@@ -9,7 +9,6 @@ import { dirname, resolve } from 'node:path';
 import { ProvdPluginOptions, normalizeOptions } from '../runtime/options';
 import { PROVD_ENV } from '../runtime/env';
 import { provdPythonPath } from '../runtime/provd-python-path';
-import { provdFingerprint } from '../smoke/provd-python';
 import { readRecord } from '../testing/record';
 import { formatTestTable, summaryRow, TestSummaryRow } from '../testing/summary';
 
@@ -26,6 +25,8 @@ export function setProvdFingerprint(options: ProvdPluginOptions | undefined, con
     return;
   }
   const pythonPath = provdPythonPath(normalizeOptions(options).provdPythonPath, context.workspaceRoot);
+  // loaded here, not with the plugin: only runs with a test task pay for it (fast-glob and the probe)
+  const { provdFingerprint } = require('../smoke/provd-python') as typeof import('../smoke/provd-python');
   process.env[PROVD_ENV.provdFingerprint] = provdFingerprint(pythonPath);
 }
 

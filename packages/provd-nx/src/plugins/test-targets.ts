@@ -14,6 +14,7 @@ import { FamilyRecipe } from '../recipe/family';
 import { Model, sharedProjectName } from '../build/model';
 import { PROVD_TEST_FILE, SNAPSHOT_DIR } from '../format/snapshot-dir';
 import { recordPath } from '../testing/record';
+import { PKGS_DB } from '../format/pkgs-db-path';
 import { literalGlob, modelInputs } from './model-inputs';
 import { targetHelp } from './target-help';
 import { TECHNOLOGIES } from './technologies';
@@ -42,13 +43,15 @@ export function modelTestTarget(model: Model, options: NormalizedOptions, finger
       // what the package is made of, and the snapshots (which builds leave out)
       ...modelInputs(model, fingerprint, projectFolders, { snapshots: true }),
       `{workspaceRoot}/${literalGlob(posix.join(model.familyRoot, PROVD_TEST_FILE))}`,
+      // the offline firmware checks read every model's pkgs.db of the family (one file name, one checksum)
+      `{workspaceRoot}/${literalGlob(model.familyRoot)}/*/${PKGS_DB}`,
       ...pytestContext(options.pluginsDir, model.familyRoot),
       provdCode,
       { env: 'PROVD_PYTHON' },
     ],
     outputs: [`{workspaceRoot}/${literalGlob(recordPath(options.distDir, id))}`],
     metadata: {
-      description: `Test ${id}: pytest of ${model.folder}/tests/ (if any), then its package installed, loaded and configured in the real provd (a device per capability, plus ${PROVD_TEST_FILE}), generated files compared with ${model.folder}/${SNAPSHOT_DIR}/; --update writes snapshots; provd from PROVD_PYTHONPATH or provdPythonPath`,
+      description: `Test ${id}: pytest of ${model.folder}/tests/ (if any), then its pkgs.db checked offline as xivo-fetchfw reads it, its package installed, loaded and configured in the real provd (a device per capability, plus ${PROVD_TEST_FILE}), generated files compared with ${model.folder}/${SNAPSHOT_DIR}/; --update writes snapshots; provd from PROVD_PYTHONPATH or provdPythonPath`,
       technologies: TECHNOLOGIES,
       help: targetHelp(id, 'test'),
     },

@@ -11,6 +11,7 @@ import { packageFileName } from '../format/package-name';
 import { formatCounts, runPytest, testFolders } from '../pytest/pytest';
 import { smokeTest } from '../smoke/smoke';
 import { checkProvdPython } from '../smoke/provd-python';
+import { checkFamilyFirmware, formatProblem, PKGS_DB } from '../firmware/offline';
 import { removeRecord, TestRecord, writeRecord } from './record';
 
 export interface ProjectTestRequest {
@@ -85,6 +86,24 @@ export async function testProject(req: ProjectTestRequest): Promise<TestRecord> 
     }
   } else if (!req.skipPytest) {
     record.pytest = { folders: [], files: [], counts: { passed: 0, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0, deselected: 0 }, problems: [] };
+  }
+
+  // the model's pkgs.db as provd's xivo-fetchfw reads it, offline (check-firmware's first step);
+  // the whole family is read: one file name never maps to two checksums across its models
+  const pkgsDb = posix.join(folder, PKGS_DB);
+  if (req.kind === 'model' && existsSync(resolve(req.workspaceRoot, pkgsDb))) {
+    try {
+      const problems = (await checkFamilyFirmware(resolve(req.workspaceRoot, req.familyRoot), { pythonPath: req.pythonPath, root: req.workspaceRoot }))
+        .filter((p) => p.file === pkgsDb);
+      if (problems.length === 0) log(`${project}: ${pkgsDb} reads clean (offline firmware checks)`);
+      for (const p of problems) {
+        record.problems.push(formatProblem(p));
+        error(`error: ${project}: ${formatProblem(p)}`);
+      }
+    } catch (e) {
+      record.problems.push(`${pkgsDb}: ${(e as Error).message}`);
+      error(`error: ${project}: ${pkgsDb}: ${(e as Error).message}`);
+    }
   }
 
   if (req.kind === 'model') {
