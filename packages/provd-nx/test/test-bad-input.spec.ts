@@ -65,4 +65,20 @@ describe('test: bad input', () => {
     expect(r.output).toMatch(/SPA921/);
     expect(ws.git('status', '--porcelain')).toBe('');
   }, TIMEOUT);
+
+  it('a pkgs.db that xivo-fetchfw would refuse fails its model, naming the file, section and key (offline firmware checks)', () => {
+    const db = 'plugins/xivo-cisco-spa/pap2t-5.1.6/pkgs/pkgs.db';
+    const good = ws.read(db);
+    ws.write(db, good.replace('sha1sum = e907d78b38fb034527ef8812d855b4af3c616e81', 'sha1sum = not-a-sha1'));
+    ws.commit('a broken pkgs.db');
+    // beside a model of the same family that reads the same family's pkgs.db files (legacy still has the template above)
+    const r = ws.nx(['run-many', '-t', 'test', '-p', 'xivo-cisco-pap2t-5.1.6', 'xivo-cisco-spa-7.5.5', '--outputStyle=static'], env);
+    expect(failedTasks(r.output)).toEqual(['xivo-cisco-pap2t-5.1.6:test']);
+    expect(r.output).toMatch(/error: xivo-cisco-pap2t-5\.1\.6: plugins\/xivo-cisco-spa\/pap2t-5\.1\.6\/pkgs\/pkgs\.db \[file_pap2t-5-1-6\.bin\] sha1sum: /);
+    ws.write(db, good);
+    ws.commit('fixed');
+    const fixed = ws.nx(['run', 'xivo-cisco-pap2t-5.1.6:test', '--outputStyle=static'], env);
+    expect(fixed.code, fixed.output).toBe(0);
+    expect(fixed.output).toMatch(/xivo-cisco-pap2t-5\.1\.6: plugins\/xivo-cisco-spa\/pap2t-5\.1\.6\/pkgs\/pkgs\.db reads clean/);
+  }, TIMEOUT);
 });
