@@ -8,6 +8,7 @@ import { createWriteStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { request, RequestFailure, resolveLocation, discard } from './http-request';
 import type { LinkStatus } from './links';
+import { retried } from './retry';
 
 export interface DownloadResult {
   url: string;
@@ -102,16 +103,5 @@ async function downloadOnce(url: string, opts: DownloadOptions): Promise<Downloa
 }
 
 export async function downloadFile(url: string, opts: DownloadOptions): Promise<DownloadResult> {
-  for (let attempt = 0; ; attempt++) {
-    let result: DownloadResult;
-    try {
-      result = await downloadOnce(url, opts);
-    } catch (e) {
-      const f = e instanceof RequestFailure ? e : new RequestFailure('connection', (e as Error).message);
-      result = { url, status: f.kind, detail: f.message, checkedAt: Date.now() };
-    }
-    const retry = result.status === 'server-error' || result.status === 'timeout';
-    if (!retry || attempt >= opts.retries) return result;
-    await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** attempt));
-  }
+  return (await retried(url, () => downloadOnce(url, opts), opts)).result;
 }

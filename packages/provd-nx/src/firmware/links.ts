@@ -4,7 +4,8 @@
  * the start of the chain giving the URL to write instead. 5xx and time-outs retried with
  * back-off.
  */
-import { discard, request, RequestFailure, resolveLocation, type FailureKind, type Response } from './http-request';
+import { discard, request, resolveLocation, type FailureKind, type Response } from './http-request';
+import { retried } from './retry';
 
 export type LinkStatus = 'ok' | 'gone' | 'http-error' | 'server-error' | FailureKind;
 
@@ -37,7 +38,6 @@ export interface LinkOptions {
   maxRedirects?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Announced size of a response: Content-Range's total for a 206, else Content-Length. */
 export function announcedSize(res: Pick<Response, 'status' | 'headers'>): number | undefined {
@@ -94,16 +94,6 @@ async function checkOnce(url: string, opts: LinkOptions): Promise<LinkResult> {
 
 /** Check a URL; 5xx and time-outs are tried again after 1, 2, 4... × backoffMs. */
 export async function checkLink(url: string, opts: LinkOptions): Promise<LinkResult> {
-  for (let attempt = 0; ; attempt++) {
-    let result: LinkResult;
-    try {
-      result = await checkOnce(url, opts);
-    } catch (e) {
-      const f = e instanceof RequestFailure ? e : new RequestFailure('connection', (e as Error).message);
-      result = { url, status: f.kind, detail: f.message, checkedAt: Date.now() };
-    }
-    const retry = result.status === 'server-error' || result.status === 'timeout';
-    if (!retry || attempt >= opts.retries) return attempt ? { ...result, detail: `${result.detail ?? ''} (after ${attempt + 1} tries)`.trim() } : result;
-    await sleep(opts.backoffMs * 2 ** attempt);
-  }
+  const { result, tries } = await retried(url, () => checkOnce(url, opts), opts);
+  return tries > 1 ? { ...result, detail: `${result.detail ?? ''} (after ${tries} tries)`.trim() } : result;
 }

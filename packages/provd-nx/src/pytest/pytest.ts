@@ -7,8 +7,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { PYTEST_HINT, pythonPathEnv, testPython } from '../runtime/provd-python-path';
+import { runInProcessGroup } from '../runtime/process-group';
 
 /** The folder of a project holding its pytest tests. */
 export const TESTS_FOLDER = 'tests';
@@ -94,7 +95,7 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
       PROVD_PYTEST_PLUGINS_DIR: pluginsAbs,
       PROVD_PYTEST_REPORT: report,
     };
-    const run = await spawnWithTimeout(req.python ?? testPython(), args, collectionRoot, env, req.timeoutMs);
+    const run = await runInProcessGroup(req.python ?? testPython(), args, { cwd: collectionRoot, env, timeoutMs: req.timeoutMs });
     const parsed = readReport(report);
     if (run.timedOut) {
       const running = parsed?.running ? `: still running ${parsed.running}` : '';
@@ -104,7 +105,7 @@ export async function runPytest(req: PytestRequest): Promise<PytestResult> {
     const conftest = /ImportError while loading conftest '([^']+)'[\s\S]*?^E\s+(.+)$/m.exec(run.output);
     const conftestProblem = conftest ? `${relative(collectionRoot, conftest[1])}: ${conftest[2].trim()}` : undefined;
     if (!parsed || parsed.exitstatus === undefined) {
-      return { ...failed(folders, conftestProblem ?? `pytest did not finish in ${folders.join(', ')} (exit ${run.code})`), output: run.output };
+      return { ...failed(folders, conftestProblem ?? `pytest did not finish in ${folders.join(', ')} (exit ${run.code ?? run.signal})`), output: run.output };
     }
     const counts = { ...ZERO, ...parsed.counts };
     const problems = [
@@ -151,32 +152,6 @@ function readReport(file: string): Report | undefined {
   }
 }
 
-/** A child in its own process group, killed whole (tests may start their own) past the timeout. */
-function spawnWithTimeout(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; output: string; timedOut: boolean }> {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      done({ code: -1, output: `${basename(cmd)}: ${e.message}`, timedOut });
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, output: Buffer.concat(chunks).toString('utf8'), timedOut });
-    });
-  });
-}
 
 function isDirectory(p: string): boolean {
   try {

@@ -5,12 +5,12 @@
  * compared with the model's snapshots. A hang is killed with its whole process group; the work
  * folder is removed whatever happens.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkProvdPython } from './provd-python';
 import { provdPythonEnv } from '../runtime/provd-python-path';
+import { runInProcessGroup } from '../runtime/process-group';
 import { ProvdTestError, ProvdTestFile, readProvdTest } from './provd-test';
 import { COMMON_SNAPSHOTS, compareSnapshots } from './snapshots';
 
@@ -71,22 +71,16 @@ export interface SmokeResult {
   summary: string;
 }
 
+/** a generated file as smoke.py sends it: text, or base64 when it is not UTF-8 */
+type GeneratedFile = { text?: string; base64?: string };
+
 interface Reply {
   fatal?: string;
   noProvd?: boolean;
   pluginClass?: string;
-  common: Record<string, { text?: string; base64?: string }>;
-  devices: {
-    name: string;
-    vendor: string;
-    model: string;
-    version?: string;
-    source: string;
-    mac?: string;
-    ip?: string;
-    files?: Record<string, { text?: string; base64?: string }>;
-    error?: string;
-  }[];
+  common: Record<string, GeneratedFile>;
+  /** as SmokeDevice, with each generated file's content */
+  devices: (Omit<SmokeDevice, 'files'> & { files?: Record<string, GeneratedFile> })[];
   errors: string[];
   redacted: string[];
 }
@@ -121,12 +115,18 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
     const workDir = join(work, 'provd');
     writeFileSync(request, JSON.stringify({ pluginId: id, packageFile: resolve(opts.packageFile), workDir, custom }));
     mkdirSync(workDir);
-    const run = await runScript(python.python, [SMOKE_SCRIPT, request, replyFile], opts);
+    const run = await runInProcessGroup(python.python, [SMOKE_SCRIPT, request, replyFile], {
+      env: { ...provdPythonEnv(opts.pythonPath), TZ: 'UTC', PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LC_ALL: 'C.UTF-8' },
+      timeoutMs: opts.timeoutMs,
+      capture: 'stderr',
+      maxOutput: 64 * 1024,
+    });
+    if (run.spawnError) return fail(`${id}: cannot start ${python.python}: ${run.spawnError}`);
     if (run.timedOut) {
       return fail(`${id}: the smoke test in provd did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was killed (a plugin that hangs in load, configure_common or configure?)`);
     }
     if (!existsSync(replyFile)) {
-      const tail = run.stderr.trim().split('\n').slice(-5).join('\n');
+      const tail = run.output.trim().split('\n').slice(-5).join('\n');
       return fail(`${id}: the smoke test in provd stopped without a result (exit ${run.code ?? run.signal})${tail ? `:\n${tail}` : ''}`);
     }
     reply = JSON.parse(readFileSync(replyFile, 'utf8'));
@@ -173,43 +173,4 @@ export async function smokeTest(opts: SmokeOptions): Promise<SmokeResult> {
   if (!result.ok) parts.push(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
   result.summary = `${id}: ${parts[0]}, ${parts.slice(1).join('; ')}`;
   return result;
-}
-
-interface ScriptRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** smoke.py in its own process group, killed whole (with anything it started) past the timeout. */
-function runScript(python: string, args: string[], opts: SmokeOptions): Promise<ScriptRun> {
-  return new Promise((done, reject) => {
-    const child = spawn(python, args, {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...provdPythonEnv(opts.pythonPath), TZ: 'UTC', PYTHONHASHSEED: '0', PYTHONDONTWRITEBYTECODE: '1', LC_ALL: 'C.UTF-8' },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-64 * 1024);
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, opts.timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, stderr, timedOut });
-    });
-  });
 }
