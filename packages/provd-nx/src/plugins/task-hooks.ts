@@ -8,6 +8,7 @@ import { PROVD_ENV, provdEnv } from '../runtime/env';
 import { dryRunDistFor } from '../executors/shared/dry-run';
 import { rmSync } from 'node:fs';
 import { printTestSummary, setProvdFingerprint } from './test-hooks';
+import { hookLog } from './hook-output';
 
 /**
  * Before tasks run: `nx affected --base=X` keeps --base to itself, so hand it
@@ -51,13 +52,13 @@ export const postTasksExecution: PostTasksExecution<ProvdPluginOptions> = async 
   printTestSummary(options, context);
   const records = readRunLog(runLogFile(context.id));
   const table = summaryTable(records);
-  if (table) console.log(`\n provd summary\n\n${table}\n`);
+  if (table) hookLog(`\n provd summary\n\n${table}\n`);
   const bumps = bumpsOf(records);
   if (bumps.length === 0) return;
-  console.log(` bumped: ${bumps.map((b) => b.file).join(', ')}`);
+  hookLog(` bumped: ${bumps.map((b) => b.file).join(', ')}`);
   if (provdEnv('commit') === 'true' || records.some((r) => r.commit)) {
-    console.log(` committed ${commitBumps(context.workspaceRoot, bumps)}: ${commitMessage(bumps).split('\n')[0]}\n`);
-  } else console.log(` record them: ${commitCommand(bumps)}\n`);
+    hookLog(` committed ${commitBumps(context.workspaceRoot, bumps)}: ${commitMessage(bumps).split('\n')[0]}\n`);
+  } else hookLog(` record them: ${commitCommand(bumps)}\n`);
 };
 
 function argValue(argv: string[], name: string): string | undefined {

@@ -11,6 +11,7 @@ import { PROVD_ENV } from '../runtime/env';
 import { provdPythonPath } from '../runtime/provd-python-path';
 import { readRecord } from '../testing/record';
 import { formatTestTable, summaryRow, TestSummaryRow } from '../testing/summary';
+import { hookLog } from './hook-output';
 
 export const TEST_TARGET = 'test';
 
@@ -52,10 +53,10 @@ export function printTestSummary(options: ProvdPluginOptions | undefined, contex
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(rows, null, 2) + '\n');
   if (context.argv.some((a) => a === '--json' || a === '--json=true')) {
-    console.log(JSON.stringify(rows, null, 2));
+    hookLog(JSON.stringify(rows, null, 2));
     return;
   }
   const failed = rows.filter((r) => !r.ok);
-  console.log(`\n provd test summary (${rows.length - failed.length} passed, ${failed.length} failed)\n\n${formatTestTable(rows)}\n`);
-  for (const r of failed) for (const p of r.problems.slice(0, 5)) console.log(` ${r.project}: ${p}`);
+  hookLog(`\n provd test summary (${rows.length - failed.length} passed, ${failed.length} failed)\n\n${formatTestTable(rows)}\n`);
+  for (const r of failed) for (const p of r.problems.slice(0, 5)) hookLog(` ${r.project}: ${p}`);
 }
