@@ -83,6 +83,9 @@ export function familyTestTarget(family: FamilyRecipe): TargetConfiguration {
   const ids = family.models.map((m) => m.pluginId);
   return {
     executor: 'nx:noop',
+    // nothing of its own to hash or restore: cached, so that a run whose tests all hit is all hits
+    cache: true,
+    inputs: [],
     dependsOn: [{ projects: ids, target: 'test', params: 'forward' }],
     metadata: {
       description: `Test every model of ${family.name} (${ids.length}), and the shared folders they copy; options are passed on to each model`,
