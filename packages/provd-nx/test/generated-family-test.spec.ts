@@ -39,6 +39,9 @@ describe('a generated family passes its test at once', () => {
     const again = ws.nxOk(['run', 'xivo-acme:test', '--outputStyle=static'], { PROVD_PYTHONPATH: provd, CI: 'true' });
     const rows = JSON.parse(ws.read('dist/.provd/test-summary.json')) as Array<{ project: string; status: string }>;
     expect(rows.map((row) => [row.project, /cache/.test(row.status)]).sort()).toEqual([['xivo-acme-1.0.0', true], ['xivo-acme/common', true]]);
-    expect(again.output).toMatch(/provd test summary \(2 passed, 0 failed\)/);
+    // the same hook prints the table; what a plugin worker prints last can still be lost when Nx exits
+    // (it pipes the worker's stdout and does not drain it: seen under load), so the file is what is asserted
+    expect(again.code).toBe(0);
+    expect(again.output).toMatch(/Nx read the output from the cache instead of running the command for 4 out of 4 tasks/);
   }, TIMEOUT);
 });
