@@ -16,6 +16,7 @@ const UNIT = [
   'packages/provd-nx/src/build/model.spec.ts',
   'packages/provd-nx/src/executors/fail/executor.spec.ts',
   'packages/provd-nx/src/executors/shared/run-log.spec.ts',
+  'packages/provd-nx/src/executors/shared/task-graph.spec.ts',
   'packages/provd-nx/src/generators/family/generator.spec.ts',
   'packages/provd-nx/src/generators/init/generator.spec.ts',
   'packages/provd-nx/src/migrations/rename-options.spec.ts',

@@ -33,3 +33,23 @@ describe('generator choices', () => {
     expect(model.properties.from['x-dropdown']).toBe('projects');
   });
 });
+
+describe('the release executor', () => {
+  it("takes every option of build, version and publish, as each step's own executor takes it", () => {
+    const release = read('src/executors/release/schema.json').properties;
+    const steps = ['build', 'version', 'publish'];
+    const union = new Set(['step']);
+    for (const step of steps) {
+      for (const [option, spec] of Object.entries<any>(read(`src/executors/${step}/schema.json`).properties)) {
+        union.add(option);
+        expect(release[option], `${step} --${option}`).toBeDefined();
+        expect(release[option].type, `${step} --${option}`).toEqual(spec.type);
+        expect(release[option].default, `${step} --${option}`).toEqual(spec.default);
+        expect(release[option].enum, `${step} --${option}`).toEqual(spec.enum);
+        // the description names the steps that read it
+        expect(release[option].description, `${step} --${option}`).toMatch(new RegExp(`^\\([^)]*\\b${step}\\b`));
+      }
+    }
+    expect(Object.keys(release).sort()).toEqual([...union].sort());
+  });
+});

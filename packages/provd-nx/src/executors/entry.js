@@ -14,6 +14,8 @@ if (existsSync(join(__dirname, 'build', 'executor.ts'))) require('../runtime/com
 
 /** export name -> [executor folder, its export] */
 const EXECUTORS = {
+  release: ['release', 'default'],
+  batchRelease: ['release', 'batchRelease'],
   build: ['build', 'default'],
   batchBuild: ['build', 'batchBuild'],
   version: ['version', 'default'],

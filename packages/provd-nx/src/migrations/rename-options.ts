@@ -26,7 +26,7 @@ export async function renameOptions(tree: Tree, table: readonly RenamedOption[] 
     for (const [key, value] of Object.entries(nxJson.targetDefaults ?? {})) {
       const entries: (Partial<TargetConfiguration> & { filter?: { executor?: string } })[] = Array.isArray(value) ? value : [value];
       for (const [i, target] of entries.entries()) {
-        const executor = executorName(target.executor ?? target.filter?.executor ?? key);
+        const executor = scopeOf(executorName(target.executor ?? target.filter?.executor ?? key), target);
         const where = `nx.json targetDefaults["${key}"]${Array.isArray(value) ? `[${i}]` : ''}`;
         if (executor) changed = renameInTarget(target, executor, table, where, changes) || changed;
       }
@@ -39,7 +39,7 @@ export async function renameOptions(tree: Tree, table: readonly RenamedOption[] 
     if (!tree.exists(`${project.root}/project.json`)) continue;
     let changed = false;
     for (const [targetName, target] of Object.entries(project.targets ?? {})) {
-      const executor = executorName(target.executor);
+      const executor = scopeOf(executorName(target.executor), target);
       if (executor) changed = renameInTarget(target, executor, table, `${project.root}/project.json targets.${targetName}`, changes) || changed;
     }
     if (changed) updateProjectConfiguration(tree, name, project);
@@ -52,6 +52,11 @@ export async function renameOptions(tree: Tree, table: readonly RenamedOption[] 
 /** `publish` for `@provd/nx:publish`, undefined for another plugin's executor */
 function executorName(executor: string | undefined): string | undefined {
   return executor?.startsWith(`${PLUGIN_NAME}:`) ? executor.slice(PLUGIN_NAME.length + 1) : undefined;
+}
+
+/** The release executor runs build, version or publish: its options are those of the step it runs. */
+function scopeOf(executor: string | undefined, target: Partial<TargetConfiguration>): string | undefined {
+  return executor === 'release' ? (target.options?.step as string | undefined) : executor;
 }
 
 function renameInTarget(target: Partial<TargetConfiguration>, executor: string, table: readonly RenamedOption[], where: string, changes: string[]): boolean {

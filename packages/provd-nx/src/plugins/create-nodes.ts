@@ -20,6 +20,7 @@ import { BrokenFamily, brokenFamilyNodes, duplicatePluginIds, inFile, isBrokenFa
 import { withUnhashedInputs } from './unhashed-inputs';
 import { familyNamedInputs, literalGlob, sharedNamedInputs } from './model-inputs';
 import { sharedTestTarget } from './test-targets';
+import { targetDefaultsNameStepExecutors } from './release-steps';
 
 
 /** Cached per family: the recipe analysis plus each model's plugin-info (or why it cannot be read). */
@@ -46,8 +47,9 @@ export const createNodes: CreateNodes<ProvdPluginOptions> = [
       // a broken part is warned about and its targets fail: it never fails the graph (broken.ts)
       const duplicates = duplicatePluginIds(families, BUILD_FILE);
       const filled = await foldersWithFiles(context.workspaceRoot, options.pluginsDir);
+      const perStep = targetDefaultsNameStepExecutors(context.nxJsonConfiguration?.targetDefaults as Record<string, unknown> | undefined);
       const results = [
-        ...families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), withBrokenModels(familyNodes(family, options, fingerprint, context.workspaceRoot, filled), family, duplicates)] as const),
+        ...families.map((family) => [posix.join(family.recipe.root, BUILD_FILE), withBrokenModels(familyNodes(family, options, fingerprint, context.workspaceRoot, filled, perStep), family, duplicates)] as const),
         ...broken.map((family) => [posix.join(family.root, BUILD_FILE), brokenFamilyNodes(family)] as const),
       ];
       // channel-wide targets ride on the first family's result
@@ -119,7 +121,9 @@ function familyNodes(
   options: NormalizedOptions,
   fingerprint: string,
   workspaceRoot: string,
-  filled: ReadonlySet<string>
+  filled: ReadonlySet<string>,
+  /** the steps keep their own executors (release-steps.ts) */
+  perStep = false
 ): CreateNodesResult {
   const projects: Record<string, ProjectConfiguration> = {};
   const ids = recipe.models.map((m) => m.pluginId);
@@ -174,7 +178,7 @@ function familyNodes(
         targetGroups: MODEL_TARGET_GROUPS,
         provd: metadata,
       },
-      targets: modelTargets(metadata, options, fingerprint, projectFolders),
+      targets: modelTargets(metadata, options, fingerprint, projectFolders, perStep),
     };
   }
   return { projects };

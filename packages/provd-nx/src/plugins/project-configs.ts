@@ -13,6 +13,7 @@ import { packageFileName } from '../format/package-name';
 import { CHECK_FIRMWARE, checkFirmwareTarget } from './check-firmware-target';
 import { familyTestTarget, modelTestTarget } from './test-targets';
 import { TECHNOLOGIES } from './technologies';
+import { stepExecutor } from './release-steps';
 
 export const REPOSITORY_PROJECT = 'provd-repository';
 
@@ -163,7 +164,9 @@ export function modelTargets(
   options: NormalizedOptions,
   fingerprint: string,
   /** family-relative folders that are projects holding files for Nx (model-inputs.ts) */
-  projectFolders: ReadonlySet<string> = new Set()
+  projectFolders: ReadonlySet<string> = new Set(),
+  /** each step on its own executor (three batch processes per chain) instead of the shared one */
+  perStep = false
 ): Record<string, TargetConfiguration> {
   const id = model.pluginId;
   const dist = options.distDir;
@@ -173,9 +176,10 @@ export function modelTargets(
       : `recipe function run with python3`;
   return {
     // build packages the current sources (cached); version compares that package with the
-    // released one, bumps and rebuilds if needed; publish releases what version left in dist/
+    // released one, bumps and rebuilds if needed; publish releases what version left in dist/.
+    // One executor runs the three, so Nx batches a model's chain in one process (release-steps.ts).
     build: {
-      executor: `${PLUGIN_NAME}:build`,
+      ...stepExecutor('build', perStep),
       cache: true,
       inputs: modelInputs(model, fingerprint, projectFolders),
       // Only the package: dist/plugins/<id> is unpacked from it after a cache hit (model/plugin-folder.ts).
@@ -187,10 +191,9 @@ export function modelTargets(
       },
     },
     version: {
-      executor: `${PLUGIN_NAME}:version`,
+      ...withOptions(stepExecutor('version', perStep), { channel: 'testing' }),
       cache: false,
       dependsOn: ['build'],
-      options: { channel: 'testing' },
       metadata: {
         description: `Bump ${id}'s plugin-info version (patch; --bump minor|major|x.y.z) if its built package differs from the one the channel holds under the same version, and rebuild; offline: if ${model.folder}/, ${[...model.sharedFolders.map((f) => f + '/'), BUILD_FILE].join(', ')} changed since the git base; --check for CI, --dry-run, --commit`,
         technologies: TECHNOLOGIES,
@@ -198,11 +201,10 @@ export function modelTargets(
       },
     },
     publish: {
-      executor: `${PLUGIN_NAME}:publish`,
+      ...withOptions(stepExecutor('publish', perStep), { channel: 'testing' }),
       cache: false,
       // --channel, --repository, --dry-run, --commit reach the version task that decides the bump
       dependsOn: [{ target: 'version', params: 'forward' }],
-      options: { channel: 'testing' },
       metadata: {
         description: `Upload ${id}'s package to the testing channel and update its plugins.db (refuses same version with other bytes); --dry-run, --prune, --create-repository`,
         technologies: TECHNOLOGIES,
@@ -213,4 +215,8 @@ export function modelTargets(
     promote: promoteTarget(id, id),
     [CHECK_FIRMWARE]: checkFirmwareTarget(id, id),
   };
+}
+
+function withOptions(target: Pick<TargetConfiguration, 'executor' | 'options'>, options: Record<string, unknown>): Pick<TargetConfiguration, 'executor' | 'options'> {
+  return { ...target, options: { ...target.options, ...options } };
 }

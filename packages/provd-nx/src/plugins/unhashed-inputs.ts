@@ -17,6 +17,7 @@ import { modelInputPaths, type Model } from '../build/model';
 import type { ProvdMetadata } from '../build/model';
 import { realpath } from '../build/family-guard';
 import { isWithin } from '../fs/within';
+import { runsStep } from './release-steps';
 
 /** Files git ignores under `dir` (workspace-relative), or none outside a git work tree. */
 function ignoredFiles(workspaceRoot: string, dir: string): Set<string> {
@@ -115,7 +116,7 @@ export function withUnhashedInputs<T extends readonly [string, CreateNodesResult
     for (const project of Object.values(result.projects ?? {})) {
       const meta = project.metadata?.provd as ProvdMetadata | undefined;
       const build = project.targets?.build;
-      if (meta?.kind !== 'model' || !build || build.executor === undefined || !build.executor.endsWith(':build')) continue;
+      if (meta?.kind !== 'model' || !build || !runsStep(build, 'build')) continue;
       const lines = modelInputPaths(meta as Model).flatMap((input) => entriesOf(input, meta.familyRoot));
       const digest = lines.length ? createHash('sha1').update(lines.join('\n')).digest('hex') : 'none';
       build.options = { ...build.options, unhashedInputs: digest };

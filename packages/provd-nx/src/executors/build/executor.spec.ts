@@ -69,7 +69,7 @@ describe('build executor', () => {
       const tasks = Object.fromEntries(['fam-1.0', 'fam-2.0'].map((p) => [`${p}:build`, { id: `${p}:build`, target: { project: p, target: 'build' } }]));
       const results = await batchBuild({ tasks, dependencies: {}, roots: Object.keys(tasks) } as any, {}, {}, ws.executorContext('fam-1.0', 'build'));
       expect(results['fam-1.0:build'].success).toBe(true);
-      expect(results['fam-2.0:build']).toEqual({ success: false, terminalOutput: expect.stringMatching(/^error: plugins\/fam\/2\.0\/plugin-info: not valid JSON/) });
+      expect(results['fam-2.0:build']).toMatchObject({ success: false, startTime: expect.any(Number), endTime: expect.any(Number), terminalOutput: expect.stringMatching(/^error: plugins\/fam\/2\.0\/plugin-info: not valid JSON/) });
     } finally {
       write.mockRestore();
       ws.git('checkout', '--', '.');

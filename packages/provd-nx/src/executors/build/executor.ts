@@ -6,7 +6,7 @@ import { withBuildDist } from '../shared/dry-run';
 import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { BuildExecutorSchema } from './schema';
 
-const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
+export const build: TaskBody<BuildExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
   if (options.verbose) {
     out.log(`${model.pluginId}: ${model.replay === 'native' ? 'native steps (copies, sed)' : 'python3 runs the recipe'}`);

@@ -15,7 +15,7 @@ import { packagePath } from '../../format/package-name';
 import { batchExecutor, executor, TaskBody } from '../shared/task';
 import type { PublishExecutorSchema } from './schema';
 
-const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
+export const publish: TaskBody<PublishExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
   const channelName = options.channel ?? 'testing';
   try {

@@ -16,7 +16,7 @@ import { withBuildDist } from '../shared/dry-run';
 import { batchExecutor, executor, TaskBody, TaskOutput } from '../shared/task';
 import type { VersionExecutorSchema } from './schema';
 
-const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {
+export const version: TaskBody<VersionExecutorSchema> = async (options, context, out) => {
   const model = modelOf(context);
   const file = pluginInfoPath(model);
   const bump = bumpOf(options.bump);
