@@ -4,6 +4,7 @@
  * first run outside CI, its snapshots are written and the run says so; under CI=true the same
  * first run fails on the missing snapshots and writes nothing (commit them after a local run).
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provdPythonPathForSpecs } from './provd-pythonpath';
 import { createWorkspace, TestWorkspace } from './workspace';
@@ -36,6 +37,8 @@ describe('a generated family passes its test at once', () => {
     expect(ws.git('status', '--porcelain')).toMatch(/\?\? plugins\/xivo-acme\/1\.0\.0\/__provd__\//);
     ws.commit('snapshots');
     ws.nxOk(['run', 'xivo-acme:test', '--outputStyle=static'], { PROVD_PYTHONPATH: provd, CI: 'true' });
+    // removed first, so that the file read below is this run's
+    rmSync(ws.path('dist/.provd/test-summary.json'));
     const again = ws.nxOk(['run', 'xivo-acme:test', '--outputStyle=static'], { PROVD_PYTHONPATH: provd, CI: 'true' });
     const rows = JSON.parse(ws.read('dist/.provd/test-summary.json')) as Array<{ project: string; status: string }>;
     expect(rows.map((row) => [row.project, /cache/.test(row.status)]).sort()).toEqual([['xivo-acme-1.0.0', true], ['xivo-acme/common', true]]);
