@@ -6,10 +6,11 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestPackage, type TestPackage } from '../../test/test-package';
 import { snapshotFiles } from '../../test/file-snapshot';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
+import { useSshShim } from '../../test/ssh-shim';
 import { INDEX_FILE, makeEntry, serializeIndex } from '../format/plugins-db';
 import { parseJson, type JsonObject } from '../format/python-json';
 import { readIndex } from './read-index';
@@ -87,18 +88,7 @@ describe('a released name keeps its bytes', () => {
   });
 
   describe('rsync over ssh (RSYNC_RSH shim)', () => {
-    let savedRsh: string | undefined;
-    beforeAll(async () => {
-      // rsync runs `$RSYNC_RSH [-l user] host rsync --server ...`: drop the login and host, run it here.
-      const shim = tmp('fake-ssh');
-      await fsp.writeFile(shim, '#!/bin/sh\nwhile [ "$1" = "-l" ]; do shift 2; done\nshift\nexec sh -c "$*"\n', { mode: 0o755 });
-      savedRsh = process.env.RSYNC_RSH;
-      process.env.RSYNC_RSH = shim;
-    });
-    afterAll(() => {
-      if (savedRsh === undefined) delete process.env.RSYNC_RSH;
-      else process.env.RSYNC_RSH = savedRsh;
-    });
+    useSshShim(tmp);
 
     it('rsync publish: refused the same way, the remote folder unchanged', async () => {
       const folder = tmp('rsync');

@@ -20,6 +20,7 @@ import { verifyChannel } from '../channel/verify';
 import { publishPackage } from '../channel/publish';
 import { INDEX_FILE, parseIndex } from '../format/plugins-db';
 import { useTempDir, REPO_ROOT } from '../../test/temp';
+import { useSshShim } from '../../test/ssh-shim';
 
 const execFileAsync = promisify(execFile);
 
@@ -400,19 +401,7 @@ publishPackage(repository.channel('testing'), { pluginId, version, packageFile, 
 });
 
 describe('rsync over ssh (RSYNC_RSH shim)', () => {
-  let savedRsh: string | undefined;
-
-  beforeAll(async () => {
-    // rsync runs `$RSYNC_RSH [-l user] host rsync --server ...`: drop the login and host, run it here.
-    const shim = tmp('fake-ssh');
-    await fsp.writeFile(shim, '#!/bin/sh\nwhile [ "$1" = "-l" ]; do shift 2; done\nshift\nexec sh -c "$*"\n', { mode: 0o755 });
-    savedRsh = process.env.RSYNC_RSH;
-    process.env.RSYNC_RSH = shim;
-  });
-  afterAll(() => {
-    if (savedRsh === undefined) delete process.env.RSYNC_RSH;
-    else process.env.RSYNC_RSH = savedRsh;
-  });
+  useSshShim(tmp);
 
   it('moves files like the local backend', async () => {
     const folder = tmp('ssh-basics');
