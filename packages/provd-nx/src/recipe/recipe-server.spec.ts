@@ -93,6 +93,23 @@ describe('recipe.py --serve: one python3 for many recipes', () => {
     expect(readFileSync(join(after, 'a.txt'), 'utf8')).toBe('a\n');
   });
 
+  it('a recipe sees the environment of the caller now, not the one a kept python3 started with', async () => {
+    const root = family();
+    const envOf = async () => {
+      const out = join(tmp(), 'clean');
+      expect((await buildTargetInServer(root, 'clean', out)).error).toBeUndefined();
+      return JSON.parse(readFileSync(join(out, 'facts.json'), 'utf8')).env;
+    };
+    expect(await envOf()).toBe(null);
+    process.env.RECIPE_SPEC = 'set by the caller';
+    try {
+      expect(await envOf()).toBe('set by the caller');
+    } finally {
+      delete process.env.RECIPE_SPEC;
+    }
+    expect(await envOf()).toBe(null);
+  });
+
   it('concurrent requests each get their own server', async () => {
     const root = family();
     const outs = [0, 1, 2].map(() => join(tmp(), 'clean'));

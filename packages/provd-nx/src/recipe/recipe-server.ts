@@ -7,8 +7,8 @@
  * as recording does), so a recipe's result does not depend on which ran before it.
  *
  * A server answers one request at a time (a JSON line in, a JSON line out); idle
- * servers do not keep this process alive (unref'd), and one whose process or
- * environment differs from the caller's now is never reused.
+ * servers do not keep this process alive (unref'd), and one started with another python3,
+ * environment, working directory or umask than the caller's now is never reused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -86,9 +86,12 @@ class RecipeServer {
 
 const idle: RecipeServer[] = [];
 
-/** The python3 and environment a server was started with: a server is reused only where they are the same. */
+/**
+ * What a started python3 inherited (the command, environment, working directory, umask):
+ * a server is reused only where a python3 started now would inherit the same.
+ */
 function serverKey(python: string): string {
-  return JSON.stringify([python, process.env]);
+  return JSON.stringify([python, process.env, process.cwd(), process.umask()]);
 }
 
 /**
