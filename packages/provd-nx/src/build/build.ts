@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { PLUGIN_INFO } from '../format/plugin-info';
-import { buildTargetWithPython } from '../recipe/recipe';
+import { buildTargetInServer } from '../recipe/recipe-server';
 import { BuildError } from './build-error';
 import { NotReplayable, replayableHere, replaySteps } from './native-replay';
 import { familyGuard, refuseLinksLeavingFamily } from './family-guard';
@@ -79,7 +79,7 @@ export async function buildModel(
         const guard = familyGuard(familyDir, where);
         for (const top of model.reads) if (top !== '.') guard(join(familyDir, top));
         refuseLinksLeavingFamily(familyDir, model.reads.map((top) => join(familyDir, top)), where);
-        const result = await buildTargetWithPython(familyDir, model.targetId, out, false);
+        const result = await buildTargetInServer(familyDir, model.targetId, out, false);
         if (result.error) {
           const stderr = result.error.stderr ? `\n${result.error.stderr}` : '';
           throw new BuildError(`${where}: ${result.error.message}${stderr}`);

@@ -6,7 +6,7 @@
  * and the caller runs the recipe under python3 instead. The standard folders
  * are the caller's (std-dirs.ts), whichever way the steps ran.
  */
-import { promises as fsp, statSync } from 'node:fs';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { runRsyncCopy } from '../rsync/receiver';
 import { NativeStep, SedStep } from '../recipe/family';
@@ -67,7 +67,8 @@ async function replaySed(sed: SedStep['sed'], familyDir: string, out: string, wh
   if (isSymlink(output)) throw new NotReplayable(`${step}: its output is a symlink`);
   let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(input);
+    // a template read whole from the page cache: five thread-pool trips asynchronously
+    bytes = readFileSync(input);
   } catch (e) {
     throw new NotReplayable(`${step}: ${(e as Error).message}`);
   }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { listPluginTree } from './tree';
 import { tarStream, readExactly } from './tar';
+import { coalesce } from './coalesce';
 import { runBzip2, BZIP2_LEVEL } from './compression';
 import { checkPluginId } from '../format/plugin-id';
 import { tempSiblingName } from '../fs/temp-name';
@@ -29,7 +30,7 @@ export async function createPackage(
   try {
     // Byte mode keeps the read-ahead to ~1 MiB instead of 16 chunks of object mode.
     const tar = Readable.from(
-      tarStream(pluginId, entries, (e) => readExactly(path.join(root, e.path), e.size)),
+      coalesce(tarStream(pluginId, entries, (e) => readExactly(path.join(root, e.path), e.size)), 1 << 16),
       { objectMode: false, highWaterMark: 1 << 20 },
     );
     const out = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true });

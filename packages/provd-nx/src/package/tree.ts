@@ -1,5 +1,5 @@
 /** The plugin tree a package holds: listed, sorted like GNU tar --sort=name, modes normalized, symlinks checked. */
-import * as fsp from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeName } from '../fs/file-name';
 
@@ -23,8 +23,11 @@ export interface PackageEntry {
  * contain, makes a plain byte comparison do exactly that.
  */
 export function comparePaths(a: string, b: string): number {
-  const key = (p: string) => Buffer.from(p.replaceAll('/', '\0'), 'utf8');
-  return Buffer.compare(key(a), key(b));
+  return Buffer.compare(sortKey(a), sortKey(b));
+}
+
+function sortKey(p: string): Buffer {
+  return Buffer.from(p.replaceAll('/', '\0'), 'utf8');
 }
 
 /** Modes that do not depend on umask or checkout: only "is any x bit set" survives. */
@@ -98,7 +101,11 @@ export function sortAndCheckEntries(
   entries: readonly PackageEntry[],
   describe: (rel: string) => string = (rel) => rel,
 ): PackageEntry[] {
-  const sorted = [...entries].sort((a, b) => comparePaths(a.path, b.path));
+  // keys made once per entry, not twice per comparison
+  const sorted = entries
+    .map((entry) => ({ entry, key: sortKey(entry.path) }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map((k) => k.entry);
   const byPath = new Map(sorted.map((e) => [e.path, e] as const));
   for (const e of sorted) {
     if (e.type !== 'symlink') continue;
@@ -119,31 +126,33 @@ export function sortAndCheckEntries(
 /**
  * Every entry under the plugin folder, sorted and checked. A plain walk rather than fast-glob:
  * names are read as bytes so a name that is not UTF-8 is refused by name instead of mangled.
+ * Synchronous calls: one lstat per entry of a small tree in the page cache costs less than
+ * the thread-pool trip of an asynchronous one.
  */
 export async function listPluginTree(pluginDir: string, describe?: (rel: string) => string): Promise<PackageEntry[]> {
   const root = path.resolve(pluginDir);
-  if (!(await fsp.stat(root)).isDirectory()) throw new Error(`${root}: plugin folder is not a directory`);
+  if (!fs.statSync(root).isDirectory()) throw new Error(`${root}: plugin folder is not a directory`);
   const entries: PackageEntry[] = [];
-  const walk = async (rel: string): Promise<void> => {
+  const walk = (rel: string): void => {
     const dirAbs = rel ? path.join(root, rel) : root;
-    for (const raw of await fsp.readdir(dirAbs, { encoding: 'buffer' })) {
+    for (const raw of fs.readdirSync(dirAbs, { encoding: 'buffer' })) {
       const name = decodeName(raw, path.join(dirAbs, raw.toString('utf8')));
       const childRel = rel ? `${rel}/${name}` : name;
       const abs = path.join(root, childRel);
-      const st = await fsp.lstat(abs);
+      const st = fs.lstatSync(abs);
       if (st.isDirectory()) {
         entries.push({ path: childRel, type: 'directory', mode: normalizeMode('directory', st.mode), size: 0 });
-        await walk(childRel);
+        walk(childRel);
       } else if (st.isFile()) {
         entries.push({ path: childRel, type: 'file', mode: normalizeMode('file', st.mode), size: st.size });
       } else if (st.isSymbolicLink()) {
-        const linkTarget = decodeName(await fsp.readlink(abs, { encoding: 'buffer' }), `${abs} (symlink target)`);
+        const linkTarget = decodeName(fs.readlinkSync(abs, { encoding: 'buffer' }), `${abs} (symlink target)`);
         entries.push({ path: childRel, type: 'symlink', mode: normalizeMode('symlink', st.mode), size: 0, linkTarget });
       } else {
         throw new Error(`${abs}: not a regular file, directory or symlink`);
       }
     }
   };
-  await walk('');
+  walk('');
   return sortAndCheckEntries(entries, describe ?? ((rel) => path.join(root, rel)));
 }

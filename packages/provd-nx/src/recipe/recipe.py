@@ -21,6 +21,11 @@ stdout):
           (patched functions) are put back as they were (ProcessState).
   build   Run one target for real into an output folder, as the builder does.
 
+With --serve, build requests come one per line on stdin and each reply is one
+line on stdout, every target run as if it were alone in the process (the same
+ProcessState isolation as recording): a batch starts one python3 per lane
+instead of one per recipe (recipe-server.ts).
+
 Only the standard library is used; python3 >= 3.8 (audit hooks).
 
 One file on purpose, over the usual size: python3 runs it as a standalone script
@@ -700,8 +705,19 @@ def record_isolated(family_dir):
         state.restore()
 
 
+AUDIT_HOOKED = False
+
+
+def hook_audit():
+    """Audit hooks cannot be removed: one per process, whatever the requests."""
+    global AUDIT_HOOKED
+    if not AUDIT_HOOKED:
+        sys.addaudithook(audit)
+        AUDIT_HOOKED = True
+
+
 def do_record(request):
-    sys.addaudithook(audit)
+    hook_audit()
     reply = {}
     for family_dir in request['families']:
         family_dir = os.path.realpath(family_dir)
@@ -710,7 +726,7 @@ def do_record(request):
 
 
 def do_build(request):
-    sys.addaudithook(audit)
+    hook_audit()
     install_subprocess()
     family_dir = os.path.realpath(request['family'])
     out_dir = os.path.abspath(request['out'])
@@ -733,6 +749,43 @@ def do_build(request):
     return {'commands': session.commands, 'reads': session.reads}
 
 
+def build_isolated(request):
+    """One target built as if it were alone in this process (--serve): the
+    process state as it was before, whatever the recipe did."""
+    state = ProcessState()
+    try:
+        return do_build(request)
+    except (Exception, SystemExit) as exc:  # sys.exit() in a recipe ends only its request
+        return {'error': format_error(exc)}
+    finally:
+        state.restore()
+
+
+def serve(reply_fd):
+    """Build requests, one JSON line each, answered in order until stdin ends."""
+    # A recipe (or a command it runs) reading stdin must not take the next
+    # requests: it reads /dev/null, as it read an exhausted pipe in build mode.
+    requests = os.fdopen(os.dup(0), 'r')
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    sys.stdin = open(os.devnull, 'r')
+    with os.fdopen(reply_fd, 'w') as out:
+        for line in requests:
+            if not line.strip():
+                continue
+            try:
+                request = json.loads(line)
+                if request.get('mode') == 'build':
+                    reply = build_isolated(request)
+                else:
+                    reply = {'error': {'message': 'unknown mode %r (--serve builds only)' % request.get('mode')}}
+            except Exception as exc:
+                reply = {'error': format_error(exc)}
+            out.write(json.dumps(reply) + '\n')
+            out.flush()
+
+
 def main():
     global ENVIRON_AT_START
     ENVIRON_AT_START = environ_data()
@@ -740,6 +793,9 @@ def main():
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    if sys.argv[1:] == ['--serve']:
+        serve(reply_fd)
+        return
     request = json.load(sys.stdin)
     mode = request.get('mode')
     try:

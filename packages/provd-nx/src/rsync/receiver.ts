@@ -2,7 +2,8 @@
  * The receiver side of a local rsync run (main.c get_local_name, generator.c/receiver.c),
  * verified differentially against the real binary in the specs, and runRsyncCopy tying both sides.
  */
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
+import { metadataFs as fs } from '../fs/metadata-fs';
 import type { BigIntStats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';

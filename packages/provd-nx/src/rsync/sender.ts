@@ -1,5 +1,5 @@
 /** The file list of a local rsync run (the sender side): what each source contributes, filtered. */
-import { promises as fs } from 'node:fs';
+import { metadataFs as fs } from '../fs/metadata-fs';
 import type { BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import { RsyncCopy } from './argv';
