@@ -55,6 +55,20 @@ describe('runTaskGraph', () => {
     expect(skipped).toEqual([['a:version', 'a:build'], ['a:publish', 'a:build']]);
   });
 
+  it("reads Nx 24's dependency edges ({ id }) as Nx 23's ids", async () => {
+    const graph = chains(['a']);
+    for (const id of Object.keys(graph.dependencies)) (graph.dependencies as any)[id] = graph.dependencies[id].map((d) => ({ id: d, kind: 'dependsOn' }));
+    const events: string[] = [];
+    const run = async (id: string) => {
+      events.push(`start ${id}`);
+      await new Promise((r) => setTimeout(r, 5));
+      events.push(`end ${id}`);
+      return true;
+    };
+    await runTaskGraph(graph, run, () => expect.unreachable(), 3);
+    expect(events).toEqual(['start a:build', 'end a:build', 'start a:version', 'end a:version', 'start a:publish', 'end a:publish']);
+  });
+
   it('leaves dependencies outside the graph to Nx (they ran before the batch)', async () => {
     const graph = chains(['a']);
     delete graph.tasks['a:build'];

@@ -1,6 +1,15 @@
 import { availableParallelism } from 'node:os';
 import type { TaskGraph } from '@nx/devkit';
 
+/** A dependency edge: the task's id in Nx 23, `{ id, ... }` in Nx 24. */
+type Edge = string | { id: string };
+
+/** The ids of the tasks `id` depends on, in either Nx major's shape. */
+export function dependencyIds(graph: TaskGraph, id: string): string[] {
+  const edges = ((graph.dependencies as Record<string, Edge[] | undefined>)[id] ?? []) as Edge[];
+  return edges.map((e) => (typeof e === 'string' ? e : e.id));
+}
+
 /**
  * Runs a batch's task graph `limit` at a time (default: one per core): a task starts once
  * every dependency it has in the graph succeeded; one whose dependency failed or was skipped
@@ -15,7 +24,7 @@ export async function runTaskGraph(
 ): Promise<void> {
   const ids = Object.keys(graph.tasks);
   const inGraph = new Set(ids);
-  const waitingOn = new Map(ids.map((id) => [id, new Set((graph.dependencies[id] ?? []).filter((d) => inGraph.has(d)))]));
+  const waitingOn = new Map(ids.map((id) => [id, new Set(dependencyIds(graph, id).filter((d) => inGraph.has(d)))]));
   const dependents = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const [id, deps] of waitingOn) for (const d of deps) dependents.get(d)!.push(id);
   // in the graph's order, so that a batch of one target runs as it always did
