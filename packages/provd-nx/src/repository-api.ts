@@ -6,7 +6,8 @@
  * - channels: `openRepository(location)` (a folder, rsync or HTTP(S) URL) gives the
  *   testing/stable/archive channels; `LocalChannel` is one folder; `LOCK_FILE` their lock.
  * - publishing: `publishPackage` checks a package and indexes it under the channel lock
- *   (superseded packages go to archive/), `copyEntry` promotes one plugin's entry with its bytes.
+ *   (superseded packages go to archive/; `finishArchiving` completes what a killed publish left),
+ *   `copyEntry` promotes one plugin's entry with its bytes.
  * - packages: `createPackage` writes `<id>-<version>.tar.bz2` as the build does,
  *   `packageProblems` lists what provd would refuse, `readPackageOnce` reads one back (cached
  *   by content), `sha1File` is the digest plugins.db holds.
@@ -18,6 +19,7 @@
  */
 export * from './format';
 export { copyEntry, publishPackage, type PublishOptions } from './channel/publish';
+export { finishArchiving } from './channel/finish-archiving';
 export { readPackageOnce } from './channel/package-cache';
 export { readIndex } from './channel/read-index';
 export { packageProblems } from './package/checks';

@@ -10,6 +10,7 @@ export {
   createPackage,
   DEFAULT_PACKAGE_LIMITS,
   entryPluginInfo,
+  finishArchiving,
   familyOfId,
   INDEX_FILE,
   isAlive,

@@ -26,6 +26,7 @@ import { HttpError } from './http-error';
 import { writableChannel } from './channels';
 import { receiveBody } from './receive-body';
 import { prepareTempArea, withUploadDir } from './temp-area';
+import { finishInterruptedPublishes } from './interrupted-publishes';
 import { DEFAULT_UPLOADS_PER_TOKEN, UploadSlots } from './upload-slots';
 import { refusalOf } from './refusal';
 import { setPackageLimits, type PackageLimits } from './domain';
@@ -72,6 +73,7 @@ export async function createServer(opts: ServerOptions): Promise<FastifyInstance
   setPackageLimits(opts.packageLimits ?? {}, LIMIT_FLAGS);
   const swept = await prepareTempArea(root);
   if (swept) log(`swept ${swept} temp folder(s) left by a stopped server`);
+  await finishInterruptedPublishes(root, log, writeOpts.lockTimeoutMs);
   const files = new StaticFiles(root, opts.cache);
   const downloads = staticDownloads(
     files,

@@ -164,7 +164,7 @@ export async function moveToArchive(
 }
 
 /** Step 4, run under the lock with the index just read or written. */
-async function archiveSuperseded(
+export async function archiveSuperseded(
   channel: ChannelBackend,
   index: ChannelIndex,
   pluginId: string,
