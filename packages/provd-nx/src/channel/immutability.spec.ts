@@ -102,12 +102,17 @@ describe('a released name keeps its bytes', () => {
     });
   });
 
-  it('promote: testing cannot bring other bytes under a name stable released and archived', async () => {
-    const folder = tmp('promote');
+  /** stable released then downgraded (the first bytes archived), testing holding other bytes under that name */
+  async function otherBytesInTesting(name: string) {
+    const folder = tmp(name);
     const r = openRepository(folder, REPO_ROOT, { create: true });
     await releasedThenDowngraded(r, 'stable');
     await plant(r.channel('testing'), other);
-    const before = await snapshotFiles(path.join(folder, 'stable'), { dirs: true });
+    return { folder, r, before: await snapshotFiles(path.join(folder, 'stable'), { dirs: true }) };
+  }
+
+  it('promote: testing cannot bring other bytes under a name stable released and archived', async () => {
+    const { folder, r, before } = await otherBytesInTesting('promote');
     const result = await promote({
       name: ID,
       models: [ID],
@@ -125,11 +130,7 @@ describe('a released name keeps its bytes', () => {
   });
 
   it('rollback: the archived bytes cannot come back while another channel indexes that name with other bytes', async () => {
-    const folder = tmp('rollback');
-    const r = openRepository(folder, REPO_ROOT, { create: true });
-    await releasedThenDowngraded(r, 'stable');
-    await plant(r.channel('testing'), other);
-    const before = await snapshotFiles(path.join(folder, 'stable'), { dirs: true });
+    const { folder, r, before } = await otherBytesInTesting('rollback');
     const result = await promote({
       name: ID,
       models: [ID],

@@ -191,7 +191,7 @@ export function modelTargets(
       },
     },
     version: {
-      ...withOptions(stepExecutor('version', perStep), { channel: 'testing' }),
+      ...stepExecutor('version', perStep, { channel: 'testing' }),
       cache: false,
       dependsOn: ['build'],
       metadata: {
@@ -201,7 +201,7 @@ export function modelTargets(
       },
     },
     publish: {
-      ...withOptions(stepExecutor('publish', perStep), { channel: 'testing' }),
+      ...stepExecutor('publish', perStep, { channel: 'testing' }),
       cache: false,
       // --channel, --repository, --dry-run, --commit reach the version task that decides the bump
       dependsOn: [{ target: 'version', params: 'forward' }],
@@ -215,8 +215,4 @@ export function modelTargets(
     promote: promoteTarget(id, id),
     [CHECK_FIRMWARE]: checkFirmwareTarget(id, id),
   };
-}
-
-function withOptions(target: Pick<TargetConfiguration, 'executor' | 'options'>, options: Record<string, unknown>): Pick<TargetConfiguration, 'executor' | 'options'> {
-  return { ...target, options: { ...target.options, ...options } };
 }

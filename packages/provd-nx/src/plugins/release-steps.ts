@@ -23,9 +23,10 @@ export function targetDefaultsNameStepExecutors(targetDefaults: Defaults | undef
   return false;
 }
 
-/** The executor and options a step's target runs with. */
-export function stepExecutor(step: ReleaseStep, perStep: boolean): Pick<TargetConfiguration, 'executor' | 'options'> {
-  return perStep ? { executor: `${PLUGIN_NAME}:${step}` } : { executor: RELEASE_EXECUTOR, options: { step } };
+/** The executor and options a step's target runs with (`options`: the target's own). */
+export function stepExecutor(step: ReleaseStep, perStep: boolean, options: Record<string, unknown> = {}): Pick<TargetConfiguration, 'executor' | 'options'> {
+  if (perStep) return Object.keys(options).length ? { executor: `${PLUGIN_NAME}:${step}`, options } : { executor: `${PLUGIN_NAME}:${step}` };
+  return { executor: RELEASE_EXECUTOR, options: { ...options, step } };
 }
 
 /** Whether a target runs a step (e.g. the build), by either executor. */

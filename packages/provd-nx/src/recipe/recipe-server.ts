@@ -11,8 +11,7 @@
  * environment, working directory or umask than the caller's now is never reused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { PythonMissingError, pythonCommand, RECIPE_SCRIPT, type PythonBuildResult } from './recipe';
+import { buildRequest, PythonMissingError, pythonCommand, RECIPE_SCRIPT, type PythonBuildResult } from './recipe';
 
 interface Pending {
   resolve: (reply: PythonBuildResult) => void;
@@ -109,10 +108,8 @@ export async function buildTargetInServer(familyDir: string, targetId: string, o
   }
   server ??= new RecipeServer(python, key);
   try {
-    return await server.request(
-      { mode: 'build', family: familyDir, targetId, out: outDir, stdDirs },
-      `running target '${targetId}' of ${join(familyDir, 'build.py')}`
-    );
+    const { request, what } = buildRequest(familyDir, targetId, outDir, stdDirs);
+    return await server.request(request, what);
   } finally {
     if (!server.dead) idle.push(server);
   }

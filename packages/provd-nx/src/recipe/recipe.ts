@@ -121,8 +121,14 @@ export interface PythonBuildResult {
  * unless `stdDirs` is false (the caller makes them).
  */
 export function buildTargetWithPython(familyDir: string, targetId: string, outDir: string, stdDirs = true): Promise<PythonBuildResult> {
-  return runRecipeScript<PythonBuildResult>(
-    { mode: 'build', family: familyDir, targetId, out: outDir, stdDirs },
-    { inheritStderr: true, what: `running target '${targetId}' of ${join(familyDir, 'build.py')}` }
-  );
+  const { request, what } = buildRequest(familyDir, targetId, outDir, stdDirs);
+  return runRecipeScript<PythonBuildResult>(request, { inheritStderr: true, what });
+}
+
+/** recipe.py's build request, and how a failure names it: one python3 per run, or a kept one (recipe-server.ts). */
+export function buildRequest(familyDir: string, targetId: string, outDir: string, stdDirs: boolean): { request: object; what: string } {
+  return {
+    request: { mode: 'build', family: familyDir, targetId, out: outDir, stdDirs },
+    what: `running target '${targetId}' of ${join(familyDir, 'build.py')}`,
+  };
 }
